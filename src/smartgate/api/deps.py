@@ -1,0 +1,65 @@
+"""Dependencies: the unit of work, the settings and the signed-in actor."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from smartgate.config import Settings
+from smartgate.identity.services import BadCredentials, actor_for_token
+from smartgate.shared.actor import Actor, Role
+from smartgate.shared.errors import Forbidden
+from smartgate.uow import UnitOfWork
+
+TOKEN_URL = "/api/v1/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+COOKIE = "smartgate_token"  # the web pages carry the same token in a cookie
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    """A fresh unit of work on the app's session factory."""
+    return UnitOfWork(request.app.state.session_factory)
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def optional_actor(
+    request: Request,
+    uow: UoW,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_bearer)],
+) -> Actor | None:
+    """The actor behind the bearer token or the web cookie, or None."""
+    token = token or request.cookies.get(COOKIE)
+    if not token:
+        return None
+    return actor_for_token(uow=uow, token=token, secret=settings.secret_key)
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    """The signed-in actor, or 401."""
+    if actor is None:
+        raise BadCredentials("sign in first: missing, expired or invalid token")
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through."""
+
+    def check(actor: CurrentActor) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden(f"this needs role {' or '.join(roles)}; you are {actor.role}")
+        return actor
+
+    return Depends(check)

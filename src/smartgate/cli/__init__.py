@@ -1,0 +1,1 @@
+"""Command-line interface: thin Typer sub-apps calling the contexts' services."""

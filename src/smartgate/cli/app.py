@@ -1,0 +1,39 @@
+"""The `smartgate` command: one Typer sub-app per context, errors as one readable line."""
+
+import sys
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from smartgate.cli import db, declarations, registry, serve, users
+from smartgate.shared.errors import DomainError
+from smartgate.shared.validation import field_errors
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Smart border-gate platform for cross-border truck freight.",
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(registry.app, name="registry")
+app.add_typer(declarations.app, name="declarations")
+
+_err = Console(stderr=True, highlight=False)
+
+
+def main() -> None:
+    """Entry point of the console script: user errors exit 1 with one line, no traceback."""
+    try:
+        app(standalone_mode=True)
+    except DomainError as exc:
+        _err.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+    except ValidationError as exc:  # settings from the environment
+        reasons = "; ".join(
+            f"SMARTGATE_{e.field.upper()}: {e.message}" for e in field_errors(exc.errors())
+        )
+        _err.print(f"[red]configuration error:[/red] {reasons}")
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Declarations: trip pre-declarations, their goods lines and containers, and their history."""

@@ -1,0 +1,129 @@
+"""Pure declaration rules: goods lines, weights, arrival window, status moves, history diffs."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from smartgate.shared.actor import Actor
+from smartgate.shared.errors import Conflict, FieldError, Forbidden
+
+MAX_TRUCK_KG = 60_000  # heaviest road train either side lets onto its roads
+MAX_CONTAINERS = 3  # one 40 ft or two 20 ft on a semi-trailer, plus a third on a road train
+ARRIVAL_PAST_GRACE = timedelta(hours=24)  # a truck already on its way may declare late
+ARRIVAL_HORIZON = timedelta(days=60)
+CURRENCIES = frozenset({"USD", "CNY", "VND", "EUR", "JPY", "KRW", "HKD", "THB", "SGD"})
+DECLARING_ROLES = frozenset({"driver", "forwarder"})
+
+# Status moves: a declaration is amended only while `declared`; later contexts add theirs.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "declared": frozenset({"cancelled"}),
+    "cancelled": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class GoodsLine:
+    """One goods line as the rules see it."""
+
+    hs_code: str
+    gross_kg: float
+
+
+def hs_fault(
+    hs_code: str, *, hs_exists: Callable[[str], bool], permitted: Callable[[str], bool], gate: str
+) -> str | None:
+    """Why an HS code cannot be declared here, or None."""
+    if not hs_exists(hs_code):
+        return f"{hs_code} is not an HS 2022 subheading"
+    if not permitted(hs_code):
+        return f"goods {hs_code} are not permitted through {gate}"
+    return None
+
+
+def weight_fault(total_kg: float) -> str | None:
+    """Why a truck's total gross weight is implausible, or None."""
+    if total_kg > MAX_TRUCK_KG:
+        return f"total gross weight {total_kg:,.0f} kg exceeds {MAX_TRUCK_KG:,} kg a truck"
+    return None
+
+
+def check_goods(
+    goods: Iterable[GoodsLine],
+    *,
+    hs_exists: Callable[[str], bool],
+    permitted: Callable[[str], bool],
+    gate: str,
+    path: str = "goods",
+) -> list[FieldError]:
+    """Every goods-line fault: unknown HS code, goods not permitted here, truck too heavy."""
+    errors: list[FieldError] = []
+    lines = list(goods)
+    for index, line in enumerate(lines):
+        fault = hs_fault(line.hs_code, hs_exists=hs_exists, permitted=permitted, gate=gate)
+        if fault:
+            errors.append(FieldError(f"{path}.{index}.hs_code", fault))
+    fault = weight_fault(sum(line.gross_kg for line in lines))
+    if fault:
+        errors.append(FieldError(path, fault))
+    return errors
+
+
+def check_arrival(
+    expected: datetime, now: datetime, *, path: str = "expected_arrival"
+) -> list[FieldError]:
+    """The expected arrival must be recent or within the booking horizon."""
+    if expected < now - ARRIVAL_PAST_GRACE:
+        return [FieldError(path, "is more than 24 hours in the past")]
+    if expected > now + ARRIVAL_HORIZON:
+        return [FieldError(path, "is more than 60 days ahead")]
+    return []
+
+
+def check_containers(numbers: list[str], *, path: str = "containers") -> list[FieldError]:
+    """No container twice, and no more than a truck can carry."""
+    errors = []
+    if len(numbers) > MAX_CONTAINERS:
+        errors.append(FieldError(path, f"a truck carries at most {MAX_CONTAINERS} containers"))
+    seen: set[str] = set()
+    for index, number in enumerate(numbers):
+        if number in seen:
+            errors.append(FieldError(f"{path}.{index}", f"{number} is listed twice"))
+        seen.add(number)
+    return errors
+
+
+def move(status: str, target: str) -> str:
+    """The new status, or Conflict naming the moves allowed from here."""
+    allowed = TRANSITIONS.get(status, frozenset())
+    if target not in allowed:
+        options = ", ".join(sorted(allowed)) or "none"
+        raise Conflict(f"a {status} declaration cannot become {target} (allowed: {options})")
+    return target
+
+
+def ensure_amendable(status: str) -> None:
+    """Only a declaration still `declared` may change."""
+    if status != "declared":
+        raise Conflict(f"a {status} declaration can no longer be amended")
+
+
+def ensure_may_declare(actor: Actor) -> None:
+    """Drivers and forwarders declare trips; officials do not."""
+    if actor.role not in DECLARING_ROLES:
+        raise Forbidden(f"role {actor.role} cannot declare trips")
+
+
+def ensure_may_amend(actor: Actor, *, owner_id: int, company: str | None) -> None:
+    """The declaring driver, or a forwarder of the declaring company, may amend."""
+    if actor.user_id == owner_id:
+        return
+    if actor.role == "forwarder" and company is not None and actor.company == company:
+        return
+    raise Forbidden("only the declaring driver or forwarder may change this declaration")
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that differ, as (before, after) pairs for the history."""
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

@@ -1,0 +1,108 @@
+"""The only place that queries declaration tables."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from smartgate.declarations.tables import DeclarationRow, HistoryRow
+from smartgate.shared.actor import Actor
+
+
+@dataclass(frozen=True)
+class DeclarationFilter:
+    """What a list of declarations may be narrowed by."""
+
+    gate_id: str | None = None
+    direction: str | None = None
+    status: str | None = None
+    plate: str | None = None
+    arriving_from: datetime | None = None
+    arriving_to: datetime | None = None
+
+
+class DeclarationRepository:
+    """Declarations, scoped to what an actor may see."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: DeclarationRow) -> None:
+        """Stage a new declaration with its lines and containers."""
+        self.session.add(row)
+
+    def add_history(self, entries: list[HistoryRow]) -> None:
+        """Stage history entries."""
+        self.session.add_all(entries)
+
+    def get_visible(self, declaration_id: uuid.UUID, actor: Actor) -> DeclarationRow | None:
+        """The declaration if it exists and `actor` may see it."""
+        query = _visible_to(select(DeclarationRow), actor).where(
+            DeclarationRow.id == declaration_id
+        )
+        return self.session.scalar(query)
+
+    def get_for_update(self, declaration_id: uuid.UUID, actor: Actor) -> DeclarationRow | None:
+        """Like get_visible, locking the row so two amendments never interleave."""
+        query = (
+            _visible_to(select(DeclarationRow), actor)
+            .where(DeclarationRow.id == declaration_id)
+            .with_for_update()
+        )
+        return self.session.scalar(query)
+
+    def page(
+        self, actor: Actor, *, filters: DeclarationFilter, limit: int, offset: int
+    ) -> tuple[list[DeclarationRow], int]:
+        """One page of visible declarations, newest first, and the total count."""
+        query = _filtered(_visible_to(select(DeclarationRow), actor), filters)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(
+            query.order_by(DeclarationRow.created_at.desc(), DeclarationRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), total
+
+    def history(self, declaration_id: uuid.UUID) -> list[HistoryRow]:
+        """Every change to a declaration, oldest first."""
+        query = (
+            select(HistoryRow)
+            .where(HistoryRow.declaration_id == declaration_id)
+            .order_by(HistoryRow.seq)
+        )
+        return list(self.session.scalars(query))
+
+    def last_seq(self, declaration_id: uuid.UUID) -> int:
+        """The number of the latest history entry (0 when none)."""
+        query = select(func.max(HistoryRow.seq)).where(HistoryRow.declaration_id == declaration_id)
+        return self.session.scalar(query) or 0
+
+
+def _visible_to(query: Select, actor: Actor) -> Select:
+    # A driver sees their own trips, a forwarder their company's, an operator their gate's.
+    if actor.role == "authority":
+        return query
+    if actor.role == "operator":
+        return query.where(DeclarationRow.gate_id == actor.gate_id)
+    if actor.role == "forwarder" and actor.company:
+        return query.where(
+            or_(DeclarationRow.company == actor.company, DeclarationRow.owner_id == actor.user_id)
+        )
+    if actor.role in ("driver", "forwarder"):
+        return query.where(DeclarationRow.owner_id == actor.user_id)
+    return query.where(False)  # peers read exchange messages, not declarations
+
+
+def _filtered(query: Select, f: DeclarationFilter) -> Select:
+    conditions = [
+        DeclarationRow.gate_id == f.gate_id if f.gate_id else None,
+        DeclarationRow.direction == f.direction if f.direction else None,
+        DeclarationRow.status == f.status if f.status else None,
+        DeclarationRow.tractor_plate == f.plate if f.plate else None,
+        DeclarationRow.expected_arrival >= f.arriving_from if f.arriving_from else None,
+        DeclarationRow.expected_arrival < f.arriving_to if f.arriving_to else None,
+    ]
+    return query.where(*[c for c in conditions if c is not None])

@@ -1,0 +1,258 @@
+"""Declaration use-cases: declare, copy, bulk, amend one line or container, cancel, read."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from smartgate.declarations import model
+from smartgate.declarations.repository import DeclarationFilter
+from smartgate.declarations.schemas import (
+    DeclarationCopy,
+    DeclarationCreate,
+    DeclarationPage,
+    DeclarationRead,
+    GoodsLineIn,
+    GoodsLineRead,
+    HistoryRead,
+)
+from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
+from smartgate.registry.model import hs_permitted
+from smartgate.registry.nomenclature import catalog
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import as_utc, utcnow
+from smartgate.shared.errors import FieldError, NotFound, ValidationFailed
+from smartgate.uow import UnitOfWork
+
+GOODS_FIELDS = tuple(GoodsLineIn.model_fields)
+
+
+@dataclass
+class GateRules:
+    """What a gate and direction allow, looked up once per use-case."""
+
+    label: str
+    prefixes: set[str]
+
+    def permits(self, hs_code: str) -> bool:
+        """True when the gate takes these goods in this direction."""
+        return hs_permitted(hs_code, self.prefixes)
+
+
+def gate_rules(uow: UnitOfWork, gate_id: str, direction: str) -> GateRules | None:
+    name = uow.registry.gate_name(gate_id)
+    if name is None:
+        return None
+    prefixes = uow.registry.permitted_prefixes(gate_id=gate_id, direction=direction)
+    return GateRules(f"{name} ({direction})", prefixes)
+
+
+def _check_new(data: DeclarationCreate, rules: GateRules | None, now: datetime) -> list[FieldError]:
+    errors = model.check_arrival(as_utc(data.expected_arrival), now)
+    errors += model.check_containers(data.containers)
+    if rules is None:
+        return [FieldError("gate_id", f"gate {data.gate_id!r} does not exist"), *errors]
+    goods = [model.GoodsLine(g.hs_code, g.gross_kg) for g in data.goods]
+    errors += model.check_goods(
+        goods, hs_exists=catalog().is_subheading, permitted=rules.permits, gate=rules.label
+    )
+    return errors
+
+
+def _new_row(data: DeclarationCreate, actor: Actor, now: datetime) -> DeclarationRow:
+    return DeclarationRow(
+        id=uuid.uuid4(),
+        gate_id=data.gate_id,
+        direction=data.direction,
+        tractor_plate=data.tractor_plate,
+        trailer_plate=data.trailer_plate,
+        driver_name=data.driver_name,
+        driver_phone=data.driver_phone,
+        expected_arrival=as_utc(data.expected_arrival),
+        status="declared",
+        owner_id=actor.user_id,
+        owner_name=actor.username,
+        company=actor.company,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        containers=[ContainerRow(position=i, number=n) for i, n in enumerate(data.containers)],
+        goods=[GoodsLineRow(line_no=i + 1, **g.model_dump()) for i, g in enumerate(data.goods)],
+    )
+
+
+def _stage_new(
+    uow: UnitOfWork, actor: Actor, data: DeclarationCreate, rules: GateRules | None, now: datetime
+) -> DeclarationRow:
+    errors = _check_new(data, rules, now)
+    if errors:
+        raise ValidationFailed(errors)
+    row = _new_row(data, actor, now)
+    uow.declarations.add(row)
+    uow.declarations.add_history(
+        [history_entry(row, actor, now, 1, "created", "", None, snapshot(row))]
+    )
+    return row
+
+
+def declare(*, uow: UnitOfWork, actor: Actor, data: DeclarationCreate) -> DeclarationRead:
+    """Store one declaration after every rule passes; 422 errors name each failing field."""
+    model.ensure_may_declare(actor)
+    now = utcnow()
+    with uow:
+        row = _stage_new(uow, actor, data, gate_rules(uow, data.gate_id, data.direction), now)
+        uow.commit()
+        return to_read(row)
+
+
+@dataclass
+class BulkOutcome:
+    """Ids stored, and the faults of the declarations that were not (by their index)."""
+
+    created: list[uuid.UUID]
+    failed: dict[int, ValidationFailed]
+
+
+def declare_many(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    items: list[DeclarationCreate],
+    partial: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BulkOutcome:
+    """Declare many trucks in one transaction: all or nothing, or only the good ones if partial."""
+    model.ensure_may_declare(actor)
+    now = utcnow()
+    outcome = BulkOutcome(created=[], failed={})
+    with uow:
+        rules: dict[tuple[str, str], GateRules | None] = {}
+        for index, data in enumerate(items):
+            key = (data.gate_id, data.direction)
+            if key not in rules:
+                rules[key] = gate_rules(uow, *key)
+            try:
+                outcome.created.append(_stage_new(uow, actor, data, rules[key], now).id)
+            except ValidationFailed as failure:
+                outcome.failed[index] = failure
+            if progress:
+                progress(index + 1)
+        if outcome.failed and not partial:
+            return BulkOutcome(created=[], failed=outcome.failed)
+        uow.commit()
+    return outcome
+
+
+def copy(
+    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, changes: DeclarationCopy
+) -> DeclarationRead:
+    """A new declaration that starts as a copy of one the actor can see."""
+    model.ensure_may_declare(actor)
+    now = utcnow()
+    with uow:
+        source = _visible(uow, actor, declaration_id)
+        data = DeclarationCreate.model_validate(
+            {**_as_create(source), **changes.model_dump(exclude_unset=True)}
+        )
+        row = _stage_new(uow, actor, data, gate_rules(uow, data.gate_id, data.direction), now)
+        row.copied_from = source.id
+        uow.commit()
+        return to_read(row)
+
+
+def _as_create(row: DeclarationRow) -> dict[str, Any]:
+    return {
+        "gate_id": row.gate_id,
+        "direction": row.direction,
+        "tractor_plate": row.tractor_plate,
+        "trailer_plate": row.trailer_plate,
+        "driver_name": row.driver_name,
+        "driver_phone": row.driver_phone,
+        "containers": [c.number for c in row.containers],
+        "expected_arrival": row.expected_arrival,
+        "goods": [{f: getattr(g, f) for f in GOODS_FIELDS} for g in row.goods],
+    }
+
+
+def get(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRead:
+    """One declaration the actor may see; someone else's is NotFound, never Forbidden."""
+    with uow:
+        return to_read(_visible(uow, actor, declaration_id))
+
+
+def list_declarations(
+    *, uow: UnitOfWork, actor: Actor, filters: DeclarationFilter, limit: int, offset: int
+) -> DeclarationPage:
+    """A page of the declarations the actor may see, newest first."""
+    with uow:
+        rows, total = uow.declarations.page(actor, filters=filters, limit=limit, offset=offset)
+        return DeclarationPage(
+            items=[to_read(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+
+def history(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> list[HistoryRead]:
+    """Every change to a declaration the actor may see, oldest first."""
+    with uow:
+        _visible(uow, actor, declaration_id)
+        return [HistoryRead.model_validate(h) for h in uow.declarations.history(declaration_id)]
+
+
+def _visible(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
+    row = uow.declarations.get_visible(declaration_id, actor)
+    if row is None:
+        raise NotFound(f"declaration {declaration_id} does not exist")
+    return row
+
+
+def snapshot(row: DeclarationRow) -> dict[str, Any]:
+    """The declaration as plain JSON-ready data, for the history."""
+    data = _as_create(row)
+    data["expected_arrival"] = row.expected_arrival.isoformat()
+    return data
+
+
+def to_read(row: DeclarationRow) -> DeclarationRead:
+    """The API view of a stored declaration."""
+    return DeclarationRead(
+        id=row.id,
+        gate_id=row.gate_id,
+        direction=row.direction,  # type: ignore[arg-type]
+        tractor_plate=row.tractor_plate,
+        trailer_plate=row.trailer_plate,
+        driver_name=row.driver_name,
+        driver_phone=row.driver_phone,
+        containers=[c.number for c in row.containers],
+        expected_arrival=row.expected_arrival,
+        goods=[GoodsLineRead.model_validate(g) for g in row.goods],
+        status=row.status,
+        owner=row.owner_name,
+        company=row.company,
+        copied_from=row.copied_from,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def history_entry(
+    row: DeclarationRow,
+    actor: Actor,
+    now: datetime,
+    seq: int,
+    action: str,
+    path: str,
+    before: Any,
+    after: Any,
+) -> HistoryRow:
+    return HistoryRow(
+        declaration_id=row.id,
+        seq=seq,
+        at=now,
+        actor=actor.username,
+        action=action,
+        path=path,
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations, date-prefixed; run with `smartgate db upgrade`."""

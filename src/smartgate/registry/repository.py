@@ -1,0 +1,65 @@
+"""The only place that queries registry tables."""
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from smartgate.registry.tables import (
+    FreightRoadRow,
+    GateRow,
+    LaneRow,
+    PermittedGoodsRow,
+    YardRow,
+)
+
+
+class RegistryRepository:
+    """Gates and what belongs to them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list_gates(self) -> list[GateRow]:
+        """All gate pairs, by slug."""
+        return list(self.session.scalars(select(GateRow).order_by(GateRow.id)))
+
+    def get_gate(self, gate_id: str) -> GateRow | None:
+        """One gate pair or None."""
+        return self.session.get(GateRow, gate_id)
+
+    def gate_name(self, gate_id: str) -> str | None:
+        """The gate's English name, or None when there is no such gate."""
+        return self.session.scalar(select(GateRow.name_en).where(GateRow.id == gate_id))
+
+    def permitted_prefixes(self, *, gate_id: str, direction: str) -> set[str]:
+        """The HS prefixes permitted at a gate in one direction."""
+        query = select(PermittedGoodsRow.hs_prefix).where(
+            PermittedGoodsRow.gate_id == gate_id, PermittedGoodsRow.direction == direction
+        )
+        return set(self.session.scalars(query))
+
+    def permitted_by_gate(self) -> dict[tuple[str, str], set[str]]:
+        """Every permitted prefix keyed by (gate, direction), for bulk validation."""
+        result: dict[tuple[str, str], set[str]] = {}
+        for row in self.session.scalars(select(PermittedGoodsRow)):
+            result.setdefault((row.gate_id, row.direction), set()).add(row.hs_prefix)
+        return result
+
+    def replace_gate(
+        self,
+        gate: GateRow,
+        *,
+        roads: list[FreightRoadRow],
+        lanes: list[LaneRow],
+        yards: list[YardRow],
+        permitted: list[PermittedGoodsRow],
+    ) -> None:
+        """Store a gate and everything under it, replacing what was there."""
+        for table in (PermittedGoodsRow, LaneRow, YardRow, FreightRoadRow):
+            self.session.execute(delete(table).where(table.gate_id == gate.id))
+        stored = self.session.merge(gate)
+        self.session.flush()
+        self.session.add_all([*roads, *yards, *permitted])
+        self.session.flush()
+        self.session.add_all(lanes)
+        self.session.flush()
+        self.session.expire(stored)  # reload its lanes, yards and roads on next access

@@ -1,0 +1,1 @@
+"""Pieces every context shares: errors, clock, unit of work."""

@@ -1,0 +1,39 @@
+"""Domain errors that the API, web and CLI map to answers."""
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause."""
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the caller may not see it."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state."""
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One failing field: a dotted path such as `goods.0.hs_code`, and why."""
+
+    field: str
+    message: str
+
+
+class ValidationFailed(DomainError):
+    """One or more fields break the rules; nothing was saved."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+    def prefixed(self, prefix: str) -> "ValidationFailed":
+        """The same errors with their paths under `prefix` (for bulk requests)."""
+        return ValidationFailed([FieldError(f"{prefix}.{e.field}", e.message) for e in self.errors])

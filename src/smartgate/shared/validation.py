@@ -1,0 +1,49 @@
+"""Turning Pydantic's errors into our field errors: a dotted path and a sentence."""
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from smartgate.shared.errors import FieldError, ValidationFailed
+
+T = TypeVar("T")
+
+# Where Pydantic puts the request part first, the user only cares about the field.
+_REQUEST_PARTS = {"body", "query", "path", "header", "cookie"}
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """`('body', 'containers', 0)` becomes `containers.0`."""
+    parts = list(loc)
+    if parts and parts[0] in _REQUEST_PARTS:
+        parts = parts[1:]
+    # Tagged unions and function validators add names that are not fields.
+    parts = [p for p in parts if not (isinstance(p, str) and p.startswith("function-"))]
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def readable(error: dict[str, Any]) -> str:
+    """Pydantic's message without its `Value error, ` prefix."""
+    message = str(error.get("msg", "is invalid"))
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def field_errors(errors: Sequence[dict[str, Any]]) -> list[FieldError]:
+    """One FieldError per Pydantic error."""
+    return [FieldError(field_path(e.get("loc", ())), readable(e)) for e in errors]
+
+
+def parse_or_fail(schema: type[T], data: Any) -> T:
+    """Validate `data` against a Pydantic model, raising ValidationFailed with field paths."""
+    try:
+        return schema.model_validate(data)  # type: ignore[attr-defined, no-any-return]
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc.errors())) from None
+
+
+def no_control_characters(text: str) -> str:
+    """Refuse NUL and other control characters: no database or screen wants them."""
+    if any(ord(ch) < 32 and ch not in "\t" for ch in text):
+        raise ValueError("contains control characters")
+    return text

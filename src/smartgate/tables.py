@@ -1,0 +1,9 @@
+"""Every context's tables on one metadata, for migrations and test set-up."""
+
+from smartgate.db import Base
+from smartgate.declarations import tables as declarations_tables
+from smartgate.identity import tables as identity_tables
+from smartgate.registry import tables as registry_tables
+
+metadata = Base.metadata
+MODULES = (registry_tables, identity_tables, declarations_tables)

@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja2 + HTMX) in Vietnamese, Chinese and English."""

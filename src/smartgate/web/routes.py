@@ -1,0 +1,238 @@
+"""The pages: gates, sign-in, a driver's new declaration form and trips. Thin over services."""
+
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2_fragments.fastapi import Jinja2Blocks
+from pydantic import ValidationError
+
+from smartgate.api.deps import COOKIE, OptionalActor, SettingsDep, UoW
+from smartgate.declarations import services as declarations
+from smartgate.declarations.model import CURRENCIES
+from smartgate.declarations.repository import DeclarationFilter
+from smartgate.declarations.schemas import DeclarationCreate
+from smartgate.identity import services as identity
+from smartgate.registry import services as registry
+from smartgate.registry.nomenclature import catalog
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import SIDE_TZ
+from smartgate.shared.errors import FieldError, ValidationFailed
+from smartgate.shared.validation import field_errors
+from smartgate.web import i18n
+from smartgate.web.forms import declaration_from_form, form_from_declaration
+
+HERE = Path(__file__).parent
+templates = Jinja2Blocks(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+COMMON_GOODS = ("081060", "081090", "080450", "080390", "071410", "110814", "400122", "847989")
+
+
+def _page(
+    request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
+) -> HTMLResponse:
+    lang = i18n.language(request)
+    tz = SIDE_TZ[request.app.state.settings.side]
+    context |= {
+        "actor": actor,
+        "lang": lang,
+        "languages": i18n.LANGUAGES,
+        "_": i18n.translator(lang),
+        "local": lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+    }
+    response = templates.TemplateResponse(request, name, context, block_name=block)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _sign_in_first(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/")
+def gates_page(request: Request, uow: UoW, actor: OptionalActor) -> HTMLResponse:
+    """Every gate pair as a card."""
+    return _page(request, "gates.html", actor, gates=registry.list_gates(uow=uow))
+
+
+@router.get("/gates/{gate_id}")
+def gate_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> HTMLResponse:
+    """One gate pair: roads, lanes, yards, hours, permitted goods."""
+    return _page(request, "gate.html", actor, gate=registry.get_gate(uow=uow, gate_id=gate_id))
+
+
+@router.get("/login")
+def login_page(request: Request, actor: OptionalActor, next: str = "/trips") -> HTMLResponse:
+    """The sign-in form."""
+    return _page(request, "login.html", actor, next=_local_path(next), error=None, username=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    uow: UoW,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/trips",
+) -> Response:
+    """Check the password and keep the token in an HTTP-only cookie."""
+    try:
+        token = identity.sign_in(
+            uow=uow,
+            username=username,
+            password=password,
+            secret=settings.secret_key,
+            minutes=settings.token_minutes,
+        )
+    except identity.BadCredentials:
+        page = _page(
+            request,
+            "login.html",
+            None,
+            next=_local_path(next),
+            error="Wrong username or password",
+            username=username,
+        )
+        page.status_code = 401
+        return page
+    response = RedirectResponse(_local_path(next), status_code=303)
+    response.set_cookie(
+        COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax"
+    )
+    return response
+
+
+def _local_path(target: str) -> str:
+    # Only ever send people back into this site.
+    return target if target.startswith("/") and not target.startswith("//") else "/trips"
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    """Forget the token."""
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/trips")
+def trips_page(
+    request: Request, uow: UoW, actor: OptionalActor, created: str | None = None
+) -> Response:
+    """The signed-in user's trips, newest first."""
+    if actor is None:
+        return _sign_in_first(request)
+    page = declarations.list_declarations(
+        uow=uow, actor=actor, filters=DeclarationFilter(), limit=100, offset=0
+    )
+    _ = i18n.translator(i18n.language(request))
+    notice = _("Trip declared.") if created else None
+    return _page(request, "trips.html", actor, page=page, notice=notice)
+
+
+@router.get("/trips/{declaration_id}")
+def trip_page(
+    declaration_id: uuid.UUID, request: Request, uow: UoW, actor: OptionalActor
+) -> Response:
+    """One trip with its goods and its history."""
+    if actor is None:
+        return _sign_in_first(request)
+    found = declarations.get(uow=uow, actor=actor, declaration_id=declaration_id)
+    changes = declarations.history(uow=uow, actor=actor, declaration_id=declaration_id)
+    return _page(request, "trip.html", actor, d=found, history=changes)
+
+
+def _form_page(
+    request: Request,
+    uow: UoW,
+    actor: Actor,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    block: str | None = None,
+) -> HTMLResponse:
+    return _page(
+        request,
+        "declaration_new.html",
+        actor,
+        block=block,
+        form=form,
+        errors=errors,
+        gates=registry.list_gates(uow=uow),
+        currencies=sorted(CURRENCIES),
+        tz_label="UTC+7" if request.app.state.settings.side == "VN" else "UTC+8",
+        hs_hints=[h for code in COMMON_GOODS if (h := catalog().get(code))],
+    )
+
+
+@router.get("/declarations/new")
+def new_declaration_page(request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """The driver's declaration form, empty or started from an earlier trip (?from=ID)."""
+    if actor is None:
+        return _sign_in_first(request)
+    form: dict[str, Any] = {"direction": "export", "goods": [{}]}
+    source = _uuid(request.query_params.get("from"))
+    if source:
+        earlier = declarations.get(uow=uow, actor=actor, declaration_id=source)
+        form = form_from_declaration(earlier, SIDE_TZ[request.app.state.settings.side])
+    return _form_page(request, uow, actor, form, {})
+
+
+def _uuid(text: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
+
+
+@router.get("/declarations/new/goods-line")
+def goods_line_fragment(request: Request, actor: OptionalActor, index: int = 1) -> HTMLResponse:
+    """One more empty goods line for the form (HTMX)."""
+    return _page(
+        request,
+        "goods_line.html",
+        actor,
+        index=max(0, min(index, 49)),
+        errors={},
+        currencies=sorted(CURRENCIES),
+    )
+
+
+@router.post("/declarations/new")
+async def submit_declaration(request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """Validate and store; on faults, show the form again with each message by its field."""
+    if actor is None:
+        return _sign_in_first(request)
+    raw = await request.form()
+    tz = SIDE_TZ[request.app.state.settings.side]
+    form, data = declaration_from_form(raw, tz)
+    block = "form" if request.headers.get("hx-request") else None
+    try:
+        created = declarations.declare(
+            uow=uow, actor=actor, data=DeclarationCreate.model_validate(data)
+        )
+    except ValidationError as exc:
+        return _form_page(request, uow, actor, form, _by_field(field_errors(exc.errors())), block)
+    except ValidationFailed as exc:
+        return _form_page(request, uow, actor, form, _by_field(exc.errors), block)
+    target = f"/trips?created={created.id}"
+    if block:
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def _by_field(errors: list[FieldError]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for error in errors:
+        found.setdefault(error.field, error.message)
+    return found
+
+
+def mount(app: FastAPI) -> None:
+    """Add the pages and static files to the app."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
