@@ -131,7 +131,6 @@ class LocalHours(BaseModel):
 
     opens: time
     closes: time
-    utc_offset: str
 
 
 class OpeningHours(BaseModel):

@@ -1,7 +1,7 @@
 """Registry use-cases: load gate documents, read gates, search HS codes."""
 
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -166,18 +166,19 @@ def _read(gate: GateRow, permitted: dict[tuple[str, str], set[str]]) -> GateRead
 def opening_hours(open_utc, close_utc, now: datetime) -> OpeningHours:
     """The daily window in UTC and on both sides' clocks."""
 
-    def on(tz, offset: str) -> LocalHours:
+    def on(tz) -> LocalHours:
+        # Times carry their offset so clients never guess which clock they are on.
+        offset = timezone(datetime(2024, 1, 1, tzinfo=tz).utcoffset())
         return LocalHours(
-            opens=model.local_time_of_day(open_utc, tz),
-            closes=model.local_time_of_day(close_utc, tz),
-            utc_offset=offset,
+            opens=model.local_time_of_day(open_utc, tz).replace(tzinfo=offset),
+            closes=model.local_time_of_day(close_utc, tz).replace(tzinfo=offset),
         )
 
     return OpeningHours(
-        opens_utc=open_utc,
-        closes_utc=close_utc,
-        vn=on(VN_TZ, "+07:00"),
-        cn=on(CN_TZ, "+08:00"),
+        opens_utc=open_utc.replace(tzinfo=UTC),
+        closes_utc=close_utc.replace(tzinfo=UTC),
+        vn=on(VN_TZ),
+        cn=on(CN_TZ),
         open_now=model.is_open(open_utc, close_utc, now),
     )
 

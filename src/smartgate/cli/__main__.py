@@ -1,0 +1,5 @@
+"""`python -m smartgate.cli` runs the command line."""
+
+from smartgate.cli.app import main
+
+main()

@@ -1,0 +1,58 @@
+"""Valid declaration data to start tests from; each test changes what it checks."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from smartgate.config import Settings
+from smartgate.declarations.containers import check_digit
+from smartgate.identity import services as identity
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import VN_TZ as VN
+from smartgate.uow import UnitOfWork
+
+
+def container(serial: int, owner: str = "CSQ") -> str:
+    """A valid ISO 6346 container number."""
+    first_ten = f"{owner}U{serial:06d}"
+    return f"{first_ten}{check_digit(first_ten)}"
+
+
+def arrival(hours: int = 24) -> str:
+    """An expected arrival `hours` from now, in Viet Nam time."""
+    moment = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
+    return moment.astimezone(VN).isoformat()
+
+
+def declaration(**changes: Any) -> dict[str, Any]:
+    """The contract's durian truck, arriving tomorrow."""
+    body: dict[str, Any] = {
+        "gate_id": "huu-nghi",
+        "direction": "export",
+        "tractor_plate": "12C-123.45",
+        "trailer_plate": "12R-012.34",
+        "driver_name": "Nguyễn Văn An",
+        "containers": ["CSQU3054383"],
+        "expected_arrival": arrival(),
+        "goods": [
+            {
+                "hs_code": "081060",
+                "description": "Fresh durian",
+                "gross_kg": 18000,
+                "value": 25000,
+                "currency": "USD",
+                "perishable": True,
+            }
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+def actor(uow: UnitOfWork, username: str) -> Actor:
+    """The demo user `username` as an actor."""
+    return identity.actor_for_username(uow=uow, username=username)
+
+
+def demo_settings(url: str, **overrides: object) -> Settings:
+    """Settings for a demo instance on `url`."""
+    return Settings(database_url=url, demo=True, side="VN", **overrides)  # type: ignore[arg-type]
