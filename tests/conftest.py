@@ -13,6 +13,8 @@ from smartgate.identity import services as identity
 from smartgate.registry import services as registry
 from smartgate.uow import UnitOfWork
 
+from servers import Server, start_demo_server
+
 PG_ENV = "SMARTGATE_TEST_DATABASE_URL"
 
 
@@ -71,3 +73,11 @@ def uow(backend: Engine) -> Iterator[UnitOfWork]:
     yield UnitOfWork(factory)
     outer.rollback()
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real `smartgate serve --demo` on a free port, shared by the HTTP and browser tests."""
+    running = start_demo_server(tmp_path_factory.mktemp("server"))
+    yield running
+    running.stop()

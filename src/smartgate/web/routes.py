@@ -132,7 +132,9 @@ def trips_page(
     )
     _ = i18n.translator(i18n.language(request))
     notice = _("Trip declared.") if created else None
-    return _page(request, "trips.html", actor, page=page, notice=notice)
+    return _page(
+        request, "trips.html", actor, page=page, notice=notice, gate_names=_gate_names(uow)
+    )
 
 
 @router.get("/trips/{declaration_id}")
@@ -144,7 +146,12 @@ def trip_page(
         return _sign_in_first(request)
     found = declarations.get(uow=uow, actor=actor, declaration_id=declaration_id)
     changes = declarations.history(uow=uow, actor=actor, declaration_id=declaration_id)
-    return _page(request, "trip.html", actor, d=found, history=changes)
+    return _page(request, "trip.html", actor, d=found, history=changes, gate_names=_gate_names(uow))
+
+
+def _gate_names(uow: UoW) -> dict[str, str]:
+    # Tables show a gate by the names people use on both sides, not by its slug.
+    return {g.id: f"{g.name_vi} – {g.name_zh}" for g in registry.list_gates(uow=uow)}
 
 
 def _form_page(
