@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from smartgate import migrate
 from smartgate.db import make_engine
 from smartgate.identity import services as identity
+from smartgate.queue import boards
 from smartgate.registry import services as registry
 from smartgate.uow import UnitOfWork
 
@@ -70,8 +71,10 @@ def uow(backend: Engine) -> Iterator[UnitOfWork]:
     factory = sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
+    boards.forget_all()  # boards cached by a rolled-back test would not match the rows
     yield UnitOfWork(factory)
     outer.rollback()
+    boards.forget_all()
     connection.close()
 
 

@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from smartgate.config import Settings
+from smartgate.declarations import services as declarations
 from smartgate.declarations.containers import check_digit
+from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import VN_TZ as VN
@@ -56,3 +58,26 @@ def actor(uow: UnitOfWork, username: str) -> Actor:
 def demo_settings(url: str, **overrides: object) -> Settings:
     """Settings for a demo instance on `url`."""
     return Settings(database_url=url, demo=True, side="VN", **overrides)  # type: ignore[arg-type]
+
+
+def plate(n: int) -> str:
+    """The n-th distinct Vietnamese tractor plate."""
+    return f"14C-{n // 100:03d}.{n % 100:02d}"
+
+
+def goods(hs_code: str = "081060", **flags: bool) -> dict[str, Any]:
+    """One goods line with the given flags."""
+    return {
+        "hs_code": hs_code,
+        "description": "goods",
+        "gross_kg": 15000,
+        "value": 20000,
+        "currency": "USD",
+        **flags,
+    }
+
+
+def declare(uow: UnitOfWork, username: str = "driver1", **changes: Any) -> Any:
+    """Store a declaration through the service and return what it answers."""
+    data = DeclarationCreate.model_validate(declaration(**changes))
+    return declarations.declare(uow=uow, actor=actor(uow, username), data=data)

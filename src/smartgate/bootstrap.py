@@ -8,7 +8,10 @@ from smartgate.db import engine_for, session_factory
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
+from smartgate.policy.schemas import CapacityIn
+from smartgate.queue import planning
 from smartgate.registry import services as registry
+from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.clock import utcnow
 from smartgate.uow import UnitOfWork
 
@@ -32,7 +35,32 @@ def prepare(settings: Settings) -> list[str]:
     created = identity.ensure_demo_users(uow=uow)
     if "driver1" in created:
         _sample_trips(uow)
+        _demo_capacity(uow, settings.side)
     return created
+
+
+def _demo_capacity(uow: UnitOfWork, own_side: str) -> None:
+    # Each side declares about 12 trucks an hour per lane over its opening hours; China's
+    # figure is a little lower, so the effective capacity shows the minimum at work.
+    authority = identity.actor_for_username(uow=uow, username="authority-vn")
+    for gate in registry.list_gates(uow=uow):
+        for direction in DIRECTIONS:
+            lanes = sum(1 for lane in gate.lanes if lane.direction == direction) or 1
+            for side, per_lane in (("VN", 12), ("CN", 11)):
+                hours = gate.opening_hours.vn if side == "VN" else gate.opening_hours.cn
+                planning.declare_capacity(
+                    uow=uow,
+                    actor=authority,
+                    gate_id=gate.id,
+                    own_side=own_side,
+                    data=CapacityIn(
+                        direction=direction,
+                        side=side,
+                        trucks_per_hour=lanes * per_lane,
+                        from_hour=hours.opens.hour,
+                        to_hour=hours.closes.hour or 24,
+                    ),
+                )
 
 
 def _sample_trips(uow: UnitOfWork) -> None:

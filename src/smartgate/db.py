@@ -5,7 +5,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from smartgate.shared.clock import as_utc
@@ -68,3 +70,10 @@ def engine_for(url: str) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def insert_ignoring_duplicates(session: Session, table: type[Base], **values: Any) -> None:
+    """INSERT a row unless one with the same key exists (PostgreSQL and SQLite alike)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing())

@@ -1,11 +1,14 @@
 """The unit of work: one session, the repositories on it, and a single commit."""
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartgate.declarations.repository import DeclarationRepository
 from smartgate.identity.repository import UserRepository
+from smartgate.policy.repository import PolicyRepository
+from smartgate.queue.repository import QueueRepository
 from smartgate.registry.repository import RegistryRepository
 
 
@@ -16,15 +19,20 @@ class UnitOfWork:
     registry: RegistryRepository
     declarations: DeclarationRepository
     users: UserRepository
+    policy: PolicyRepository
+    queue: QueueRepository
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._factory = session_factory
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
+        self._after_commit: list[Callable[[], None]] = []
         self.registry = RegistryRepository(self.session)
         self.declarations = DeclarationRepository(self.session)
         self.users = UserRepository(self.session)
+        self.policy = PolicyRepository(self.session)
+        self.queue = QueueRepository(self.session)
         return self
 
     def __exit__(
@@ -37,5 +45,12 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        """Make the work durable."""
+        """Make the work durable, then run what waited for it."""
         self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the work is committed (never if it is rolled back)."""
+        self._after_commit.append(callback)

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from smartgate import __version__
 from smartgate.api import errors
-from smartgate.api.routes import declarations, registry, system
+from smartgate.api.routes import declarations, policy, queue, registry, system
 from smartgate.config import Settings, get_settings
 from smartgate.db import engine_for, session_factory
 
@@ -20,7 +20,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.session_factory = session_factory(engine_for(settings.database_url))
     errors.install(app)
-    for router in (system.router, registry.router, declarations.router):
+    for router in (
+        system.router,
+        registry.router,
+        declarations.router,
+        queue.router,
+        policy.router,
+    ):
         app.include_router(router)
     from smartgate.web.routes import mount
 

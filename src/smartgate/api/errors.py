@@ -14,6 +14,7 @@ from smartgate.shared.errors import (
     FieldError,
     Forbidden,
     NotFound,
+    TooManyRequests,
     ValidationFailed,
 )
 from smartgate.shared.validation import field_errors
@@ -23,6 +24,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Forbidden: 403,
     BadCredentials: 401,
+    TooManyRequests: 429,
 }
 
 
@@ -53,6 +55,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "Role not allowed"},
     404: {"model": ErrorBody, "description": "Not found, or not yours to see"},
     409: {"model": ErrorBody, "description": "Conflicts with the current state"},
+    429: {"model": ErrorBody, "description": "Too many requests; the message says when to retry"},
     422: {"model": ValidationBody, "description": "Invalid fields, each named with its reason"},
 }
 

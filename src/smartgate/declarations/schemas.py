@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,8 +16,8 @@ from pydantic import (
 from smartgate.declarations.containers import parse_container
 from smartgate.declarations.model import CURRENCIES, MAX_TRUCK_KG
 from smartgate.declarations.plates import parse_plate
-from smartgate.registry.model import Direction
-from smartgate.shared.validation import no_control_characters
+from smartgate.registry.model import DeliveryMode, Direction
+from smartgate.shared.validation import Moment, no_control_characters
 
 
 def _tractor(text: str) -> str:
@@ -128,8 +127,13 @@ class DeclarationCreate(BaseModel):
     trailer_plate: TrailerPlate | None = None
     driver_name: DriverName
     driver_phone: Phone | None = None
+    delivery_mode: DeliveryMode = Field(
+        default="direct",
+        description="how the load crosses: the driver drives over (direct) or hands over at the"
+        " line (tractor_swap, transshipment, shuttle)",
+    )
     containers: list[ContainerNumber] = Field(default=[], max_length=10)
-    expected_arrival: AwareDatetime
+    expected_arrival: Moment
     goods: list[GoodsLineIn] = Field(min_length=1, max_length=50)
 
 
@@ -142,7 +146,8 @@ class DeclarationUpdate(BaseModel):
     trailer_plate: TrailerPlate | None = None
     driver_name: DriverName | None = None
     driver_phone: Phone | None = None
-    expected_arrival: AwareDatetime | None = None
+    delivery_mode: DeliveryMode | None = None
+    expected_arrival: Moment | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> "DeclarationUpdate":
@@ -155,7 +160,7 @@ class DeclarationCopy(BaseModel):
 
     model_config = _STRICT
 
-    expected_arrival: AwareDatetime
+    expected_arrival: Moment
     tractor_plate: TractorPlate | None = None
     trailer_plate: TrailerPlate | None = None
     driver_name: DriverName | None = None
@@ -195,6 +200,7 @@ class DeclarationRead(BaseModel):
     trailer_plate: str | None
     driver_name: str
     driver_phone: str | None
+    delivery_mode: DeliveryMode
     containers: list[str]
     expected_arrival: datetime
     goods: list[GoodsLineRead]

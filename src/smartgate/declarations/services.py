@@ -69,6 +69,7 @@ def _new_row(data: DeclarationCreate, actor: Actor, now: datetime) -> Declaratio
         trailer_plate=data.trailer_plate,
         driver_name=data.driver_name,
         driver_phone=data.driver_phone,
+        delivery_mode=data.delivery_mode,
         expected_arrival=as_utc(data.expected_arrival),
         status="declared",
         owner_id=actor.user_id,
@@ -169,6 +170,7 @@ def _as_create(row: DeclarationRow) -> dict[str, Any]:
         "trailer_plate": row.trailer_plate,
         "driver_name": row.driver_name,
         "driver_phone": row.driver_phone,
+        "delivery_mode": row.delivery_mode,
         "containers": [c.number for c in row.containers],
         "expected_arrival": row.expected_arrival,
         "goods": [{f: getattr(g, f) for f in GOODS_FIELDS} for g in row.goods],
@@ -223,6 +225,7 @@ def to_read(row: DeclarationRow) -> DeclarationRead:
         trailer_plate=row.trailer_plate,
         driver_name=row.driver_name,
         driver_phone=row.driver_phone,
+        delivery_mode=row.delivery_mode,  # type: ignore[arg-type]
         containers=[c.number for c in row.containers],
         expected_arrival=row.expected_arrival,
         goods=[GoodsLineRead.model_validate(g) for g in row.goods],

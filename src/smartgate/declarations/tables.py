@@ -36,6 +36,9 @@ class DeclarationRow(Base):
     trailer_plate: Mapped[str | None] = mapped_column(String(20), nullable=True)
     driver_name: Mapped[str] = mapped_column(String(120))
     driver_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    delivery_mode: Mapped[str] = mapped_column(
+        String(20), default="direct", server_default="direct"
+    )
     expected_arrival: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="declared")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -15,6 +15,10 @@ class Conflict(DomainError):
     """The request clashes with the current state."""
 
 
+class TooManyRequests(DomainError):
+    """The caller asks faster than the rules allow; try again later."""
+
+
 class Forbidden(DomainError):
     """The caller's role may not do this."""
 

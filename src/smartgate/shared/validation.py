@@ -1,9 +1,10 @@
 """Turning Pydantic's errors into our field errors: a dotted path and a sentence."""
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, AwareDatetime, ValidationError
 
 from smartgate.shared.errors import FieldError, ValidationFailed
 
@@ -47,3 +48,13 @@ def no_control_characters(text: str) -> str:
     if any(ord(ch) < 32 and ch not in "\t" for ch in text):
         raise ValueError("contains control characters")
     return text
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    # Year 1 or 9999 in another time zone overflows when turned to UTC; no trip is planned there.
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]

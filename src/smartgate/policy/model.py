@@ -1,0 +1,115 @@
+"""Pure policy rules: effective capacity, what a suspension covers, a gate's queue rules."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from smartgate.queue.model import CallRules
+from smartgate.registry.model import CONTACTLESS_MODES
+from smartgate.shared.clock import as_utc
+
+SIDES = ("VN", "CN")
+FLAGS = ("perishable", "cold_chain", "production_input")
+
+
+@dataclass(frozen=True)
+class CapacityFigure:
+    """Trucks per hour one side declared for a lane (or the whole gate when lane is "")."""
+
+    side: str
+    lane: str
+    hour_utc: int
+    trucks_per_hour: int
+    day: date | None = None  # None: every day; a date overrides the standing figure
+
+
+def side_capacity(figures: Iterable[CapacityFigure], side: str, day: date, hour: int) -> int | None:
+    """One side's trucks per hour at `day` `hour`: lanes summed, a dated figure beats a standing
+    one; None when that side declared nothing for the hour."""
+    chosen: dict[str, CapacityFigure] = {}
+    for figure in figures:
+        if figure.side != side or figure.hour_utc != hour or figure.day not in (None, day):
+            continue
+        current = chosen.get(figure.lane)
+        if current is None or (current.day is None and figure.day is not None):
+            chosen[figure.lane] = figure
+    if not chosen:
+        return None
+    return sum(f.trucks_per_hour for f in chosen.values())
+
+
+def effective_capacity(figures: Iterable[CapacityFigure], day: date, hour: int) -> int:
+    """What both sides can handle: the smaller figure. A side that declared some hours but not
+    this one is closed now (0); a side that declared nothing yet does not limit."""
+    figures = list(figures)
+    sides = {f.side for f in figures}
+    declared = [side_capacity(figures, s, day, hour) or 0 for s in SIDES if s in sides]
+    return min(declared) if declared else 0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a suspension covers; empty goods criteria mean all goods."""
+
+    gate_id: str | None = None
+    direction: str | None = None
+    hs_prefixes: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cargo:
+    """The facts about a truck's load that suspensions look at."""
+
+    gate_id: str
+    direction: str
+    hs_codes: tuple[str, ...]
+    flags: frozenset[str]
+
+
+def covers(scope: Scope, cargo: Cargo) -> bool:
+    """True when the suspension's gate, direction and goods criteria all match the truck."""
+    if scope.gate_id not in (None, cargo.gate_id):
+        return False
+    if scope.direction not in (None, cargo.direction):
+        return False
+    if not scope.hs_prefixes and not scope.flags:
+        return True
+    by_code = any(code.startswith(p) for code in cargo.hs_codes for p in scope.hs_prefixes)
+    return by_code or bool(set(scope.flags) & cargo.flags)
+
+
+def active(starts_at: datetime, ends_at: datetime | None, at: datetime) -> bool:
+    """True while `at` is inside [starts_at, ends_at)."""
+    at = as_utc(at)
+    return as_utc(starts_at) <= at and (ends_at is None or at < as_utc(ends_at))
+
+
+@dataclass(frozen=True)
+class GateRules:
+    """A gate's queue and booking rules, all configurable by its authority."""
+
+    priority_order: tuple[str, ...] = ("backlog", "production_input", "perishable")
+    backlog_hours: float = 24.0
+    live_every: int = 3
+    green_zone: bool = False
+    booking_share: float = 0.75
+    window_days: int = 14
+    no_show_minutes: int = 20
+    no_show_limit: int = 2
+    no_show_block_days: int = 7
+    cancel_limit: int = 3  # cancellations per vehicle in 24 h before re-booking pauses
+    rebook_cooldown_minutes: int = 60
+    max_reschedules: int = 2
+    bookings_per_minute: int = 10  # per account
+
+    def call_rules(self) -> CallRules:
+        return CallRules(self.priority_order, self.backlog_hours, self.live_every)
+
+
+def green_zone_fault(rules: GateRules, delivery_mode: str) -> str | None:
+    """Why a truck may not cross in green-zone mode, or None."""
+    if rules.green_zone and delivery_mode not in CONTACTLESS_MODES:
+        modes = ", ".join(sorted(CONTACTLESS_MODES))
+        return f"green-zone mode: only contactless delivery ({modes}); drivers do not cross"
+    return None

@@ -1,0 +1,281 @@
+"""Booking use-cases: see slots, book, move, cancel; the anti-hoarding rules live here."""
+
+import secrets
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from smartgate.declarations.plates import plate_key
+from smartgate.declarations.tables import DeclarationRow
+from smartgate.policy import model as policy
+from smartgate.policy.model import Cargo, GateRules
+from smartgate.queue import model
+from smartgate.queue.schemas import BookingCreate, BookingMove, BookingRead, SlotDay, SlotRead
+from smartgate.queue.tables import BookingRow
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import SIDE_TZ, as_utc, utcnow
+from smartgate.shared.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
+from smartgate.uow import UnitOfWork
+
+BOOKING_ROLES = frozenset({"driver", "forwarder"})
+
+
+def cargo_of(row: DeclarationRow) -> Cargo:
+    """What suspensions look at in a declaration."""
+    flags = {f for g in row.goods for f in policy.FLAGS if getattr(g, f)}
+    return Cargo(row.gate_id, row.direction, tuple(g.hs_code for g in row.goods), frozenset(flags))
+
+
+def capacity_at(uow: UnitOfWork, gate_id: str, direction: str, slot: datetime) -> int:
+    """Trucks per hour both sides can handle in the hour starting at `slot`."""
+    figures = uow.policy.capacity(gate_id, direction)
+    return policy.effective_capacity(figures, slot.date(), slot.hour)
+
+
+def suspension_reason(
+    uow: UnitOfWork, cargo: Cargo, at: datetime, delivery_mode: str, rules: GateRules
+) -> str | None:
+    """Why this truck may not cross at `at`, or None: a suspension, or green-zone mode."""
+    for row in uow.policy.suspensions(gate_id=cargo.gate_id, current_at=at):
+        scope = policy.Scope(row.gate_id, row.direction, tuple(row.hs_prefixes), tuple(row.flags))
+        if policy.active(row.starts_at, row.ends_at, at) and policy.covers(scope, cargo):
+            return f"suspended: {row.reason}"
+    return policy.green_zone_fault(rules, delivery_mode)
+
+
+def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str) -> SlotDay:
+    """Every hour of a local date with capacity: how many places are booked and left."""
+    check_date(day, "date")
+    start = datetime.combine(day, time(0), SIDE_TZ[side]).astimezone(UTC)
+    end = start + timedelta(days=1)
+    with uow:
+        if uow.registry.gate_name(gate_id) is None:
+            raise NotFound(f"gate {gate_id!r} does not exist")
+        rules = uow.policy.rules(gate_id)
+        figures = uow.policy.capacity(gate_id, direction)
+        booked = uow.queue.booked_counts(gate_id, direction, start, end)
+        found = []
+        for hour in range(24):
+            slot = start + timedelta(hours=hour)
+            capacity = policy.effective_capacity(figures, slot.date(), slot.hour)
+            if capacity == 0:
+                continue
+            quota = model.booking_quota(capacity, rules.booking_share)
+            taken = booked.get(slot, 0)
+            found.append(
+                SlotRead(
+                    start=slot,
+                    end=slot + model.SLOT,
+                    capacity=capacity,
+                    quota=quota,
+                    booked=taken,
+                    remaining=max(0, quota - taken),
+                )
+            )
+        return SlotDay(gate_id=gate_id, direction=direction, date=day, slots=found)  # type: ignore[arg-type]
+
+
+def book(
+    *, uow: UnitOfWork, actor: Actor, data: BookingCreate, now: datetime | None = None
+) -> BookingRead:
+    """Book an hourly slot for a declared trip: one live booking per vehicle, within quota."""
+    now = now or utcnow()
+    slot = as_utc(data.slot_start)
+    _ensure_may_book(actor)
+    with uow:
+        trip = _declared_trip(uow, actor, data.declaration_id)
+        rules = uow.policy.rules(trip.gate_id)
+        _check_slot(slot, now, rules)
+        vehicle = plate_key(trip.tractor_plate)
+        _check_rate(uow, actor, rules, now)
+        _check_no_shows(uow, vehicle, rules, now)
+        _check_cancellations(uow, vehicle, rules, now)
+        _check_crossing_allowed(uow, trip, slot, rules)
+        _check_no_other_booking(uow, vehicle)
+        _take_place(uow, trip.gate_id, trip.direction, slot, rules)
+        row = BookingRow(
+            id=uuid.uuid4(),
+            declaration_id=trip.id,
+            gate_id=trip.gate_id,
+            direction=trip.direction,
+            slot_start=slot,
+            vehicle_key=vehicle,
+            plate=trip.tractor_plate,
+            owner_id=trip.owner_id,
+            company=trip.company,
+            status="active",
+            reschedules=0,
+            pass_code=secrets.token_urlsafe(12),
+            created_at=now,
+        )
+        try:
+            uow.queue.add_booking(row)
+        except IntegrityError as exc:  # a concurrent request booked the same vehicle first
+            raise Conflict(f"vehicle {trip.tractor_plate} already holds a booking") from exc
+        uow.commit()
+        return BookingRead.model_validate(row)
+
+
+def move(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    booking_id: uuid.UUID,
+    data: BookingMove,
+    now: datetime | None = None,
+) -> BookingRead:
+    """Move a booking to another hour, within the gate's limit on reschedules."""
+    now = now or utcnow()
+    slot = as_utc(data.slot_start)
+    with uow:
+        row = _changeable_booking(uow, actor, booking_id)
+        rules = uow.policy.rules(row.gate_id)
+        if row.reschedules >= rules.max_reschedules:
+            raise Conflict(
+                f"booking was already moved {row.reschedules} times; the limit is "
+                f"{rules.max_reschedules}. Cancel it and book again"
+            )
+        _check_slot(slot, now, rules)
+        if slot == row.slot_start:
+            raise ValidationFailed([FieldError("slot_start", "is the slot already booked")])
+        trip = _declared_trip(uow, actor, row.declaration_id)
+        _check_crossing_allowed(uow, trip, slot, rules)
+        _take_place(uow, row.gate_id, row.direction, slot, rules)
+        uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
+        row.slot_start, row.reschedules = slot, row.reschedules + 1
+        uow.commit()
+        return BookingRead.model_validate(row)
+
+
+def cancel(
+    *, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID, now: datetime | None = None
+) -> BookingRead:
+    """Give a slot back; the cancellation counts against the vehicle and its company."""
+    now = now or utcnow()
+    with uow:
+        row = _changeable_booking(uow, actor, booking_id)
+        uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
+        row.status, row.cancelled_at = "cancelled", now
+        uow.commit()
+        return BookingRead.model_validate(row)
+
+
+def get_booking(*, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> BookingRead:
+    """One booking the actor may see."""
+    with uow:
+        row = uow.queue.booking(booking_id, actor)
+        if row is None:
+            raise NotFound(f"booking {booking_id} does not exist")
+        return BookingRead.model_validate(row)
+
+
+def my_bookings(*, uow: UnitOfWork, actor: Actor) -> list[BookingRead]:
+    """The actor's bookings, latest slot first."""
+    with uow:
+        return [BookingRead.model_validate(r) for r in uow.queue.bookings_of(actor)]
+
+
+def check_date(day: date, field: str) -> None:
+    """Refuse dates too far from today to plan for, naming the field."""
+    fault = model.date_fault(day, utcnow().date())
+    if fault:
+        raise ValidationFailed([FieldError(field, fault)])
+
+
+def _ensure_may_book(actor: Actor) -> None:
+    if actor.role not in BOOKING_ROLES:
+        raise Forbidden("only drivers and forwarders book crossing slots")
+
+
+def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
+    trip = uow.declarations.get_visible(declaration_id, actor)
+    if trip is None:
+        raise NotFound(f"declaration {declaration_id} does not exist")
+    if trip.status != "declared":
+        raise Conflict(f"declaration is {trip.status}; only declared trips can book")
+    return trip
+
+
+def _check_slot(slot: datetime, now: datetime, rules: GateRules) -> None:
+    fault = model.slot_fault(slot, now, rules.window_days)
+    if fault:
+        raise ValidationFailed([FieldError("slot_start", fault)])
+
+
+def _check_rate(uow: UnitOfWork, actor: Actor, rules: GateRules, now: datetime) -> None:
+    # Bots that grab slots to resell them book in bursts; people do not.
+    made = uow.queue.bookings_made_since(actor.user_id, now - timedelta(minutes=1))
+    if made >= rules.bookings_per_minute:
+        raise TooManyRequests(
+            f"at most {rules.bookings_per_minute} bookings a minute per account; try again in a"
+            " minute"
+        )
+
+
+def _check_no_shows(uow: UnitOfWork, vehicle: str, rules: GateRules, now: datetime) -> None:
+    since = now - timedelta(days=rules.no_show_block_days)
+    missed = uow.queue.no_shows_since(vehicle, since)
+    if len(missed) >= rules.no_show_limit:
+        until = missed[-1] + timedelta(days=rules.no_show_block_days)
+        raise Conflict(
+            f"vehicle missed {len(missed)} calls to the border; it may book again from "
+            f"{until:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _check_cancellations(uow: UnitOfWork, vehicle: str, rules: GateRules, now: datetime) -> None:
+    # eCherha saw 25,000 cancellations a month, mostly re-booked at once by the same users.
+    cancelled = uow.queue.cancellations_since(vehicle, now - timedelta(hours=24))
+    if len(cancelled) < rules.cancel_limit:
+        return
+    free_at = cancelled[-1] + timedelta(minutes=rules.rebook_cooldown_minutes)
+    if now < free_at:
+        raise Conflict(
+            f"vehicle cancelled {len(cancelled)} bookings in 24 hours; it may book again from "
+            f"{free_at:%H:%M} UTC"
+        )
+
+
+def _check_crossing_allowed(
+    uow: UnitOfWork, trip: DeclarationRow, slot: datetime, rules: GateRules
+) -> None:
+    reason = suspension_reason(uow, cargo_of(trip), slot, trip.delivery_mode, rules)
+    if reason:
+        raise Conflict(f"cannot book {slot:%Y-%m-%d %H:%M} UTC: {reason}")
+
+
+def _check_no_other_booking(uow: UnitOfWork, vehicle: str) -> None:
+    held = uow.queue.live_booking_for_vehicle(vehicle)
+    if held is not None:
+        raise Conflict(
+            f"vehicle {held.plate} already holds booking {held.id} for "
+            f"{held.slot_start:%Y-%m-%d %H:%M} UTC; cancel or move it first"
+        )
+
+
+def _take_place(
+    uow: UnitOfWork, gate_id: str, direction: str, slot: datetime, rules: GateRules
+) -> None:
+    quota = model.booking_quota(capacity_at(uow, gate_id, direction, slot), rules.booking_share)
+    if quota == 0:
+        raise Conflict(f"no bookable capacity at {slot:%Y-%m-%d %H:%M} UTC (gate closed?)")
+    if not uow.queue.take_place(gate_id, direction, slot, quota):
+        raise Conflict(f"slot {slot:%Y-%m-%d %H:%M} UTC is full ({quota} places); pick another")
+
+
+def _changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> BookingRow:
+    _ensure_may_book(actor)
+    row = uow.queue.booking_for_update(booking_id, actor)
+    if row is None:
+        raise NotFound(f"booking {booking_id} does not exist")
+    if row.status not in ("active", "held"):
+        raise Conflict(f"booking is {row.status}; it can no longer change")
+    return row

@@ -1,0 +1,405 @@
+"""Waiting-area use-cases: arrival, call to the border, crossing, no-shows, positions, ETAs."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from smartgate.declarations.plates import plate_key
+from smartgate.declarations.tables import DeclarationRow
+from smartgate.policy import model as policy
+from smartgate.queue import model
+from smartgate.queue.boards import Board, editing, reading, waiting
+from smartgate.queue.schemas import (
+    ArrivalIn,
+    CallNextIn,
+    NoticeRead,
+    QueueBoard,
+    QueueEntryRead,
+    WaitTime,
+)
+from smartgate.queue.services import capacity_at, cargo_of, suspension_reason
+from smartgate.queue.tables import BookingRow, NoticeRow, QueueEntryRow
+from smartgate.registry.model import DIRECTIONS, is_open
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import utcnow
+from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.uow import UnitOfWork
+
+HOUR = timedelta(hours=1)
+
+
+def check_in(
+    *, uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn, now: datetime | None = None
+) -> QueueEntryRead:
+    """A truck reaches the waiting area: it joins the line (held if it may not cross now)."""
+    now = now or utcnow()
+    _ensure_runs_gate(actor, gate_id)
+    with uow:
+        trip, booking = _arriving_trip(uow, actor, gate_id, data)
+        vehicle = plate_key(trip.tractor_plate)
+        already = uow.queue.entry_in_queue_for_vehicle(vehicle)
+        if already is not None:
+            raise Conflict(f"{trip.tractor_plate} is already {already.status} at {already.gate_id}")
+        with editing(uow, gate_id, trip.direction, now) as board:
+            _release_no_shows(uow, board, gate_id, trip.direction, now)
+            reason = suspension_reason(uow, cargo_of(trip), now, trip.delivery_mode, board.rules)
+            row = _entry(trip, booking.slot_start if booking else None, booking, now, reason)
+            try:
+                uow.queue.add_entry(row)
+            except IntegrityError as exc:
+                raise Conflict(f"{trip.tractor_plate} is already in a waiting area") from exc
+            if reason is None:
+                board.queue.add(waiting(row), now)
+            read = _read(uow, board.queue, row, now)
+        uow.commit()
+        return read
+
+
+def call_next(
+    *, uow: UnitOfWork, actor: Actor, gate_id: str, data: CallNextIn, now: datetime | None = None
+) -> list[QueueEntryRead]:
+    """Call the next trucks to the border, never more per hour than both sides can handle."""
+    now = now or utcnow()
+    _ensure_runs_gate(actor, gate_id)
+    with uow:
+        with editing(uow, gate_id, data.direction, now) as board:
+            _release_no_shows(uow, board, gate_id, data.direction, now)
+            room = _room_this_hour(uow, gate_id, data.direction, now)
+            picked = [w for _ in range(min(data.count, room)) if (w := board.queue.call_next(now))]
+            rows = uow.queue.entries_by_ids([uuid.UUID(w.id) for w in picked])
+            for row in rows:
+                _mark_called(uow, row, data.lane, now)
+            reads = [_read(uow, board.queue, row, now) for row in rows]
+        uow.commit()
+        return reads
+
+
+def mark_crossed(
+    *, uow: UnitOfWork, actor: Actor, gate_id: str, entry_id: uuid.UUID, now: datetime | None = None
+) -> QueueEntryRead:
+    """The called truck passed the gate."""
+    return _finish(uow, actor, gate_id, entry_id, "crossed", now or utcnow())
+
+
+def mark_left(
+    *, uow: UnitOfWork, actor: Actor, gate_id: str, entry_id: uuid.UUID, now: datetime | None = None
+) -> QueueEntryRead:
+    """The truck left the waiting area without crossing."""
+    return _finish(uow, actor, gate_id, entry_id, "left", now or utcnow())
+
+
+def board(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str,
+    direction: str,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> QueueBoard:
+    """The operator's view of one direction: counts, pace, who is next and who is called."""
+    now = now or utcnow()
+    _ensure_sees_gate(actor, gate_id)
+    with uow:
+        with reading(uow, gate_id, direction, now) as queue:
+            pace = _pace(uow, gate_id, direction, now)
+            upcoming = [uuid.UUID(w.id) for w in queue.in_call_order(now, limit)]
+            next_up = [_read(uow, queue, r, now, pace) for r in uow.queue.entries_by_ids(upcoming)]
+            lanes = queue.counts(now)
+            total = len(queue)
+        held = uow.queue.entries(gate_id, direction, ("held",))
+        called = uow.queue.entries(gate_id, direction, ("called",))
+        return QueueBoard(
+            gate_id=gate_id,
+            direction=direction,  # type: ignore[arg-type]
+            waiting=total,
+            held=len(held),
+            lanes=lanes,
+            pace_per_hour=pace,
+            next_up=next_up,
+            called=[_read(uow, None, r, now) for r in called],
+            updated_at=now,
+        )
+
+
+def my_trucks(
+    *, uow: UnitOfWork, actor: Actor, now: datetime | None = None
+) -> list[QueueEntryRead]:
+    """The actor's trucks in any waiting area, each with its position and ETA."""
+    now = now or utcnow()
+    with uow:
+        rows = uow.queue.entries_of(actor)
+        reads = []
+        for row in rows:
+            with reading(uow, row.gate_id, row.direction, now) as queue:
+                reads.append(_read(uow, queue, row, now))
+        return reads
+
+
+def position(
+    *, uow: UnitOfWork, actor: Actor, entry_id: uuid.UUID, now: datetime | None = None
+) -> QueueEntryRead:
+    """One truck's place in line and its ETA."""
+    now = now or utcnow()
+    with uow:
+        row = uow.queue.entry(entry_id)
+        if row is None or not _may_see(uow, actor, row):
+            raise NotFound(f"queue entry {entry_id} does not exist")
+        with reading(uow, row.gate_id, row.direction, now) as queue:
+            return _read(uow, queue, row, now)
+
+
+def wait_times(*, uow: UnitOfWork, now: datetime | None = None) -> list[WaitTime]:
+    """The public feed: per gate and direction, expected delay, trucks waiting, lanes open."""
+    now = now or utcnow()
+    with uow:
+        found = []
+        for gate in uow.registry.list_gates():
+            open_now = is_open(gate.open_utc, gate.close_utc, now)
+            for direction in DIRECTIONS:
+                with reading(uow, gate.id, direction, now) as queue:
+                    count = len(queue)
+                pace = _pace(uow, gate.id, direction, now)
+                lanes = [
+                    lane for lane in gate.lanes if lane.direction == direction and lane.is_open
+                ]
+                found.append(
+                    WaitTime(
+                        gate_id=gate.id,
+                        gate_name_vi=gate.name_vi,
+                        gate_name_zh=gate.name_zh,
+                        direction=direction,
+                        delay_minutes=round(count / pace * 60) if pace else None,
+                        trucks_waiting=count,
+                        lanes_open=len(lanes) if open_now and pace else 0,
+                        update_time=now,
+                    )
+                )
+        return found
+
+
+def called_display(*, uow: UnitOfWork, gate_id: str, now: datetime | None = None):
+    """Plates called in the last half hour, newest first, for the waiting area's board."""
+    now = now or utcnow()
+    with uow:
+        if uow.registry.gate_name(gate_id) is None:
+            raise NotFound(f"gate {gate_id!r} does not exist")
+        rows = [
+            r
+            for direction in DIRECTIONS
+            for r in uow.queue.entries(gate_id, direction, ("called",))
+        ]
+        rows.sort(key=lambda r: r.called_at or now, reverse=True)
+        return [_read(uow, None, r, now) for r in rows]
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime) -> int:
+    """Hold every waiting truck a suspension or green-zone mode now stops, release every held
+    truck nothing stops any more (back in its old place); returns how many changed."""
+    changed = []
+    for row in uow.queue.entries(gate_id, direction, ("waiting", "held")):
+        trip = uow.session.get(DeclarationRow, row.declaration_id)
+        assert trip is not None
+        reason = suspension_reason(uow, cargo_of(trip), now, row.delivery_mode, board.rules)
+        if reason and row.status == "waiting":
+            board.queue.remove(str(row.id))
+            row.status, row.hold_reason = "held", reason
+            changed.append(
+                _notice(row, "held", f"{row.plate} held in the waiting area: {reason}", now)
+            )
+        elif not reason and row.status == "held":
+            row.status, row.hold_reason = "waiting", None
+            board.queue.add(waiting(row), now)
+            changed.append(_notice(row, "released", f"{row.plate} is back in line", now))
+    uow.queue.add_notices(changed)
+    board.state.synced_at = now
+    return len(changed)
+
+
+def _release_no_shows(
+    uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime
+) -> None:
+    # A called truck that does not reach the gate in time frees its place for the next one.
+    deadline = now - timedelta(minutes=board.rules.no_show_minutes)
+    for row in uow.queue.entries(gate_id, direction, ("called",)):
+        if row.called_at is not None and row.called_at < deadline:
+            row.status, row.left_at = "no_show", now
+            uow.queue.add_notices(
+                [_notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
+            )
+    if _suspensions_changed_since(uow, gate_id, board.state.synced_at, now):
+        sync_holds(uow, board, gate_id, direction, now)
+
+
+def _suspensions_changed_since(
+    uow: UnitOfWork, gate_id: str, since: datetime | None, now: datetime
+) -> bool:
+    # Suspensions start and end on their own clock; the queue catches up at its next change.
+    for row in uow.policy.suspensions(gate_id=gate_id):
+        for moment in (row.starts_at, row.ends_at):
+            if moment is not None and (since is None or since < moment) and moment <= now:
+                return True
+    return False
+
+
+def _room_this_hour(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> int:
+    hour = model.hour_start(now)
+    capacity = capacity_at(uow, gate_id, direction, hour)
+    if capacity == 0:
+        raise Conflict(f"no capacity declared for {hour:%H:%M} UTC; the gate is closed")
+    called = uow.queue.calls_since(gate_id, direction, hour)
+    if called >= capacity:
+        raise Conflict(
+            f"this hour's capacity of {capacity} trucks is used; call again from "
+            f"{hour + HOUR:%H:%M} UTC"
+        )
+    return capacity - called
+
+
+def _pace(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> float:
+    # Trucks called in the last hour; before any call, what both sides declared for this hour.
+    recent = uow.queue.calls_since(gate_id, direction, now - HOUR)
+    if recent:
+        return float(recent)
+    return float(capacity_at(uow, gate_id, direction, model.hour_start(now)))
+
+
+def _mark_called(uow: UnitOfWork, row: QueueEntryRow, lane: str | None, now: datetime) -> None:
+    row.status, row.called_at, row.called_lane = "called", now, lane
+    if row.booking_id is not None:
+        booking = uow.session.get(BookingRow, row.booking_id)
+        if booking is not None:
+            booking.status = "used"
+    where = f" to lane {lane}" if lane else ""
+    uow.queue.add_notices(
+        [_notice(row, "called", f"{row.plate}: go to the border{where} now", now)]
+    )
+
+
+def _finish(
+    uow: UnitOfWork, actor: Actor, gate_id: str, entry_id: uuid.UUID, status: str, now: datetime
+) -> QueueEntryRead:
+    _ensure_runs_gate(actor, gate_id)
+    with uow:
+        row = uow.queue.entry(entry_id)
+        if row is None or row.gate_id != gate_id:
+            raise NotFound(f"queue entry {entry_id} does not exist at {gate_id}")
+        model.ensure_entry_may(row.status, status)
+        with editing(uow, gate_id, row.direction, now) as board:
+            if str(row.id) in board.queue:
+                board.queue.remove(str(row.id))
+            row.status, row.left_at = status, now
+            read = _read(uow, board.queue, row, now)
+        uow.commit()
+        return read
+
+
+def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn):  # type: ignore[no-untyped-def]
+    booking = None
+    if data.pass_code is not None:
+        booking = uow.queue.booking_by_pass(data.pass_code)
+        if booking is None or booking.gate_id != gate_id:
+            raise NotFound(f"no booking at {gate_id} has pass {data.pass_code}")
+        if booking.status != "active":
+            raise Conflict(f"booking is {booking.status}: {booking.hold_reason or 'not usable'}")
+        declaration_id = booking.declaration_id
+    else:
+        declaration_id = data.declaration_id
+    trip = uow.declarations.get_visible(declaration_id, actor)
+    if trip is None or trip.gate_id != gate_id:
+        raise NotFound(f"declaration {declaration_id} does not exist at {gate_id}")
+    if trip.status != "declared":
+        raise Conflict(f"declaration is {trip.status}")
+    if booking is None:
+        found = uow.queue.live_booking_for_vehicle(plate_key(trip.tractor_plate))
+        booking = found if found is not None and found.status == "active" else None
+    return trip, booking
+
+
+def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[no-untyped-def]
+    flags = sorted({f for g in trip.goods for f in policy.FLAGS if getattr(g, f)})
+    return QueueEntryRow(
+        id=uuid.uuid4(),
+        gate_id=trip.gate_id,
+        direction=trip.direction,
+        declaration_id=trip.id,
+        booking_id=booking.id if booking else None,
+        vehicle_key=plate_key(trip.tractor_plate),
+        plate=trip.tractor_plate,
+        owner_id=trip.owner_id,
+        arrived_at=now,
+        slot_start=slot,
+        flags=flags,
+        hs_codes=[g.hs_code for g in trip.goods],
+        delivery_mode=trip.delivery_mode,
+        status="held" if reason else "waiting",
+        hold_reason=reason,
+    )
+
+
+def _read(uow, queue, row, now, pace=None) -> QueueEntryRead:  # type: ignore[no-untyped-def]
+    waiting_now = queue is not None and str(row.id) in queue
+    ahead = queue.position(str(row.id), now) if waiting_now else None
+    if ahead is not None:
+        pace = pace if pace is not None else _pace(uow, row.gate_id, row.direction, now)
+        eta = model.eta(now, ahead, pace)
+        if eta is not None and row.slot_start is not None:
+            eta = max(eta, row.slot_start)  # booked trucks are not called before their hour
+    else:
+        eta = None
+    return QueueEntryRead(
+        id=row.id,
+        declaration_id=row.declaration_id,
+        gate_id=row.gate_id,
+        direction=row.direction,
+        plate=row.plate,
+        status=row.status,
+        lane=queue.lane_of(str(row.id), now) if waiting_now else None,
+        position=ahead,
+        eta=eta,
+        arrived_at=row.arrived_at,
+        slot_start=row.slot_start,
+        hold_reason=row.hold_reason,
+        called_at=row.called_at,
+        called_lane=row.called_lane,
+    )
+
+
+def _notice(row: QueueEntryRow, kind: str, message: str, now: datetime) -> NoticeRow:
+    return NoticeRow(
+        declaration_id=row.declaration_id,
+        owner_id=row.owner_id,
+        plate=row.plate,
+        kind=kind,
+        message=message,
+        created_at=now,
+    )
+
+
+def _ensure_runs_gate(actor: Actor, gate_id: str) -> None:
+    if actor.role != "operator" or actor.gate_id != gate_id:
+        raise Forbidden(f"only an operator of {gate_id} runs its waiting area")
+
+
+def _ensure_sees_gate(actor: Actor, gate_id: str) -> None:
+    if actor.role == "authority" or (actor.role == "operator" and actor.gate_id == gate_id):
+        return
+    raise Forbidden(f"only operators of {gate_id} and authorities see its queue board")
+
+
+def _may_see(uow: UnitOfWork, actor: Actor, row: QueueEntryRow) -> bool:
+    if actor.role == "authority":
+        return True
+    if actor.role == "operator":
+        return actor.gate_id == row.gate_id
+    return uow.declarations.get_visible(row.declaration_id, actor) is not None
+
+
+def notices(*, uow: UnitOfWork, actor: Actor) -> list[NoticeRead]:
+    """The newest messages about the actor's trucks."""
+    with uow:
+        return [NoticeRead.model_validate(n) for n in uow.queue.notices_of(actor)]

@@ -1,0 +1,258 @@
+"""Bookings, the waiting area and policy levers on a real database."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
+from smartgate.queue import planning, services, waiting
+from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
+from smartgate.shared.errors import Conflict, Forbidden, TooManyRequests, ValidationFailed
+
+from factories import actor, declare, goods, plate
+
+# 09:00 in Viet Nam tomorrow: inside every gate's opening hours.
+NOW = (datetime.now(UTC) + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
+SLOT = NOW + timedelta(hours=2)
+
+
+def _capacity(uow, vn=10, cn=8, gate="huu-nghi", direction="export", **extra):
+    authority = actor(uow, "authority-vn")
+    for side, trucks in (("VN", vn), ("CN", cn)):
+        data = CapacityIn(
+            direction=direction, trucks_per_hour=trucks, from_hour=7, to_hour=19, side=side,
+            **extra,
+        )  # fmt: skip
+        planning.declare_capacity(
+            uow=uow, actor=authority, gate_id=gate, data=data, own_side="VN", now=NOW
+        )
+
+
+def _book(uow, trip, slot=SLOT, username="driver1", seconds=0):
+    data = BookingCreate(declaration_id=trip.id, slot_start=slot)
+    now = NOW + timedelta(seconds=seconds)
+    return services.book(uow=uow, actor=actor(uow, username), data=data, now=now)
+
+
+def _rules(uow, **changes):
+    current = planning.gate_rules(uow=uow, gate_id="huu-nghi").model_dump() | changes
+    planning.set_gate_rules(
+        uow=uow,
+        actor=actor(uow, "authority-vn"),
+        gate_id="huu-nghi",
+        data=GateRulesIO.model_validate(current),
+        now=NOW,
+    )
+
+
+def _arrive(uow, trip, minutes=0):
+    return waiting.check_in(
+        uow=uow,
+        actor=actor(uow, "operator-huunghi"),
+        gate_id="huu-nghi",
+        data=ArrivalIn(declaration_id=trip.id),
+        now=NOW + timedelta(minutes=minutes),
+    )
+
+
+def _call(uow, count=1, minutes=30):
+    return waiting.call_next(
+        uow=uow,
+        actor=actor(uow, "operator-huunghi"),
+        gate_id="huu-nghi",
+        data=CallNextIn(direction="export", count=count),
+        now=NOW + timedelta(minutes=minutes),
+    )
+
+
+def test_effective_capacity_is_the_smaller_side_and_quota_leaves_room_for_live(uow):
+    _capacity(uow, vn=10, cn=8)
+    day = planning.capacity_day(
+        uow=uow, gate_id="huu-nghi", direction="export", day=SLOT.date(), side="VN"
+    )
+    nine = next(h for h in day.hours if h.start == NOW)
+    assert (nine.vn, nine.cn, nine.effective) == (10, 8, 8)
+    slots = services.slots(
+        uow=uow, gate_id="huu-nghi", direction="export", day=NOW.date(), side="VN"
+    )
+    assert len(slots.slots) == 11  # 07:00-18:00 VN time: China (UTC+8) closes at 19:00 its time
+    first = slots.slots[0]
+    assert (first.capacity, first.quota, first.remaining) == (8, 6, 6)
+
+
+def test_one_booking_per_vehicle_and_no_place_past_the_quota(uow):
+    _capacity(uow, vn=2, cn=2)  # quota int(2 * 0.75) = 1
+    first = declare(uow, tractor_plate=plate(1))
+    _book(uow, first)
+    again = declare(uow, tractor_plate="14c 000 01")  # same vehicle, other spelling
+    with pytest.raises(Conflict, match="already holds booking"):
+        _book(uow, again, SLOT + timedelta(hours=1))
+    other = declare(uow, tractor_plate=plate(2))
+    with pytest.raises(Conflict, match="is full"):
+        _book(uow, other)
+    with pytest.raises(ValidationFailed, match="on the hour"):
+        _book(uow, other, SLOT + timedelta(minutes=30))
+    with pytest.raises(Forbidden):
+        services.book(
+            uow=uow,
+            actor=actor(uow, "operator-huunghi"),
+            data=BookingCreate(declaration_id=other.id, slot_start=SLOT),
+            now=NOW,
+        )
+
+
+def test_cancel_frees_the_place_and_repeated_cancels_pause_rebooking(uow):
+    _capacity(uow)
+    _rules(uow, cancel_limit=2, rebook_cooldown_minutes=60)
+    trip = declare(uow, tractor_plate=plate(3))
+    for _ in range(2):
+        booking = _book(uow, trip)
+        services.cancel(uow=uow, actor=actor(uow, "driver1"), booking_id=booking.id, now=NOW)
+    with pytest.raises(Conflict, match="cancelled 2 bookings in 24 hours"):
+        _book(uow, trip)
+    slots = services.slots(
+        uow=uow, gate_id="huu-nghi", direction="export", day=NOW.date(), side="VN"
+    )
+    assert all(s.booked == 0 for s in slots.slots)
+
+
+def test_moving_a_booking_is_limited(uow):
+    _capacity(uow)
+    _rules(uow, max_reschedules=1)
+    booking = _book(uow, declare(uow, tractor_plate=plate(4)))
+    driver = actor(uow, "driver1")
+    moved = services.move(
+        uow=uow,
+        actor=driver,
+        booking_id=booking.id,
+        data=BookingMove(slot_start=SLOT + timedelta(hours=1)),
+        now=NOW,
+    )
+    assert moved.slot_start == SLOT + timedelta(hours=1) and moved.reschedules == 1
+    with pytest.raises(Conflict, match="already moved 1 times"):
+        services.move(
+            uow=uow, actor=driver, booking_id=booking.id, data=BookingMove(slot_start=SLOT),
+            now=NOW,
+        )  # fmt: skip
+
+
+def test_booking_requests_are_rate_limited_per_account(uow):
+    _capacity(uow, vn=40, cn=40)
+    _rules(uow, bookings_per_minute=2)
+    trips = [declare(uow, tractor_plate=plate(10 + i)) for i in range(3)]
+    _book(uow, trips[0])
+    _book(uow, trips[1])
+    with pytest.raises(TooManyRequests, match="at most 2 bookings a minute"):
+        _book(uow, trips[2])
+
+
+def test_call_order_priority_then_booked_then_live_with_positions(uow):
+    _capacity(uow, vn=40, cn=40)
+    live = declare(uow, tractor_plate=plate(20), goods=[goods("080390")])
+    booked = declare(uow, tractor_plate=plate(21), goods=[goods("080390")])
+    machine = declare(uow, tractor_plate=plate(22), goods=[goods("847989", production_input=True)])
+    _book(uow, booked, NOW)
+    entries = [_arrive(uow, live), _arrive(uow, booked, 1), _arrive(uow, machine, 2)]
+    assert [e.position for e in entries] == [0, 0, 0]  # each was first when it arrived
+    now = NOW + timedelta(minutes=3)
+    positions = {
+        e.plate: waiting.position(uow=uow, actor=actor(uow, "driver1"), entry_id=e.id, now=now)
+        for e in entries
+    }
+    assert {p: (r.position, r.lane) for p, r in positions.items()} == {
+        plate(22): (0, "production_input"),
+        plate(21): (1, "booked"),
+        plate(20): (2, "live"),
+    }
+    assert positions[plate(20)].eta > positions[plate(21)].eta
+    called = _call(uow, count=3, minutes=4)
+    assert [c.plate for c in called] == [plate(22), plate(21), plate(20)]
+    assert all(c.status == "called" for c in called)
+
+
+def test_hourly_capacity_caps_the_calls(uow):
+    _capacity(uow, vn=2, cn=2)
+    for i in range(3):
+        _arrive(uow, declare(uow, tractor_plate=plate(30 + i), goods=[goods("080390")]), i)
+    assert len(_call(uow, count=5)) == 2
+    with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
+        _call(uow, minutes=40)
+    assert len(_call(uow, minutes=61)) == 1  # the next hour has room again
+
+
+def test_no_show_is_released_and_repeated_no_shows_block_booking(uow):
+    _capacity(uow, vn=40, cn=40)
+    _rules(uow, no_show_limit=1, no_show_minutes=20)
+    trip = declare(uow, tractor_plate=plate(40), goods=[goods("080390")])
+    _arrive(uow, trip)
+    [called] = _call(uow)
+    _call_later = NOW + timedelta(minutes=55)
+    _arrive(uow, declare(uow, tractor_plate=plate(41), goods=[goods("080390")]), 50)
+    waiting.call_next(
+        uow=uow,
+        actor=actor(uow, "operator-huunghi"),
+        gate_id="huu-nghi",
+        data=CallNextIn(direction="export"),
+        now=_call_later,
+    )
+    gone = waiting.position(uow=uow, actor=actor(uow, "driver1"), entry_id=called.id, now=NOW)
+    assert gone.status == "no_show"
+    with pytest.raises(Conflict, match="missed 1 calls"):
+        _book(uow, trip, SLOT + timedelta(hours=3))
+
+
+def test_suspension_holds_cold_chain_and_lifting_restores_the_order(uow):
+    _capacity(uow, vn=40, cn=40)
+    cold = declare(uow, tractor_plate=plate(50), goods=[goods("030389", cold_chain=True)])
+    dry = declare(uow, tractor_plate=plate(51), goods=[goods("080390")])
+    booked_cold = declare(uow, tractor_plate=plate(52), goods=[goods("030389", cold_chain=True)])
+    booking = _book(uow, booked_cold)
+    first, second = _arrive(uow, cold), _arrive(uow, dry, 1)
+    authority = actor(uow, "authority-vn")
+    stop = planning.suspend(
+        uow=uow,
+        actor=authority,
+        data=SuspensionIn(reason="cold-chain checks", gate_id="huu-nghi", flags=["cold_chain"]),
+        now=NOW + timedelta(minutes=2),
+    )
+    held = services.get_booking(uow=uow, actor=actor(uow, "driver1"), booking_id=booking.id)
+    assert held.status == "held" and "cold-chain checks" in held.hold_reason
+    with pytest.raises(Conflict, match="suspended: cold-chain checks"):
+        _book(uow, declare(uow, tractor_plate=plate(53), goods=[goods("030389", cold_chain=True)]))
+    driver = actor(uow, "driver1")
+    assert waiting.position(uow=uow, actor=driver, entry_id=first.id, now=NOW).status == "held"
+    assert [c.plate for c in _call(uow, count=5, minutes=3)] == [plate(51)]
+    planning.lift(uow=uow, actor=authority, suspension_id=stop.id, now=NOW + timedelta(minutes=4))
+    back = waiting.position(uow=uow, actor=driver, entry_id=first.id, now=NOW)
+    assert (back.status, back.position) == ("waiting", 0)
+    again = services.get_booking(uow=uow, actor=driver, booking_id=booking.id)
+    assert again.status == "active"
+    assert second.id  # the dry truck crossed meanwhile; nothing else moved
+
+
+def test_green_zone_holds_direct_crossings(uow):
+    _capacity(uow, vn=40, cn=40)
+    direct = declare(uow, tractor_plate=plate(60), goods=[goods("080390")])
+    swap = declare(
+        uow, tractor_plate=plate(61), goods=[goods("080390")], delivery_mode="tractor_swap"
+    )
+    _rules(uow, green_zone=True)
+    assert _arrive(uow, direct).status == "held"
+    assert _arrive(uow, swap, 1).status == "waiting"
+    with pytest.raises(Conflict, match="green-zone"):
+        _book(uow, direct)
+    _rules(uow, green_zone=False)
+    assert [c.plate for c in _call(uow, count=5)] == [plate(60), plate(61)]
+
+
+def test_capacity_drop_moves_the_latest_bookings_forward_with_a_notice(uow):
+    _capacity(uow, vn=8, cn=8)  # quota 6
+    trips = [declare(uow, tractor_plate=plate(70 + i)) for i in range(4)]
+    bookings = [_book(uow, trip, seconds=i) for i, trip in enumerate(trips)]
+    _capacity(uow, vn=2, cn=2, day=SLOT.astimezone(UTC).date())  # this day only: 2 per hour
+    driver = actor(uow, "driver1")
+    after = [services.get_booking(uow=uow, actor=driver, booking_id=b.id) for b in bookings]
+    assert [b.slot_start for b in after[:2]] == [SLOT, SLOT]  # earliest made keep their hour
+    assert all(b.slot_start > SLOT for b in after[2:])
+    notices = waiting.notices(uow=uow, actor=driver)
+    assert sum(n.kind == "moved" for n in notices) == 2

@@ -1,0 +1,147 @@
+"""Queue ordering rules, checked against many random waiting areas."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smartgate.queue.model import (
+    BOOKED,
+    LIVE,
+    CallRules,
+    GateQueue,
+    Waiting,
+    build_queue,
+    eta,
+    slot_fault,
+)
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def truck(seq: int, *, hours_ago: float = 1.0, slot_in: float | None = None, flags=()) -> Waiting:
+    slot = None if slot_in is None else (NOW + timedelta(hours=slot_in)).replace(minute=0)
+    return Waiting(
+        id=f"t{seq}",
+        seq=seq,
+        arrived_at=NOW - timedelta(hours=hours_ago),
+        slot_start=slot,
+        flags=frozenset(flags),
+    )
+
+
+trucks = st.lists(
+    st.builds(
+        lambda hours_ago, slot_in, flags: (hours_ago, slot_in, flags),
+        st.floats(0, 80),
+        st.none() | st.integers(-5, 5),
+        st.sets(st.sampled_from(["production_input", "perishable", "cold_chain"]), max_size=2),
+    ),
+    max_size=40,
+)
+rules_strategy = st.builds(
+    CallRules,
+    priority_order=st.permutations(["backlog", "production_input", "perishable"]).map(tuple)
+    | st.just(()),
+    backlog_hours=st.sampled_from([6.0, 24.0, 72.0]),
+    live_every=st.integers(1, 5),
+)
+
+
+def _queue(specs, rules, since=0) -> GateQueue:
+    made = [truck(i, hours_ago=h, slot_in=s, flags=f) for i, (h, s, f) in enumerate(specs)]
+    queue = build_queue(made, rules, NOW)
+    queue.booked_since_live = since
+    return queue
+
+
+@settings(max_examples=300)
+@given(trucks, rules_strategy, st.integers(0, 6))
+def test_position_is_exactly_the_number_called_before(specs, rules, since):
+    queue = _queue(specs, rules, since)
+    order = [t.id for t in queue.in_call_order(NOW, len(queue))]
+    assert sorted(order) == sorted(f"t{i}" for i in range(len(specs)))
+    for place, truck_id in enumerate(order):
+        assert queue.position(truck_id, NOW) == place
+
+
+@given(trucks, rules_strategy)
+def test_priority_classes_lead_in_their_configured_order(specs, rules):
+    queue = _queue(specs, rules)
+    lanes = [queue.lane_of(t.id, NOW) for t in queue.in_call_order(NOW, len(queue))]
+    ranks = [rules.rank(lane) for lane in lanes if lane in rules.priority_order]
+    assert ranks == sorted(ranks)
+    priority_count = len(ranks)
+    assert all(lane in rules.priority_order for lane in lanes[:priority_count])
+
+
+@given(trucks, st.integers(1, 5))
+def test_live_trucks_are_never_starved_by_bookings(specs, every):
+    queue = _queue(specs, CallRules(priority_order=(), live_every=every))
+    lanes, run = [], 0
+    while (called := queue.call_next(NOW)) is not None:
+        lane = BOOKED if called.slot_start is not None else LIVE
+        lanes.append(lane)
+        if lane == BOOKED and called.slot_start <= NOW:
+            run += 1
+        else:
+            run = 0
+        live_left = queue.counts(NOW)[LIVE]
+        assert run <= every or live_left == 0
+
+
+def test_mong_cai_order_backlog_then_production_inputs_then_the_rest():
+    rules = CallRules(priority_order=("backlog", "production_input"), backlog_hours=48)
+    queue = build_queue(
+        [
+            truck(1, hours_ago=2),
+            truck(2, hours_ago=3, flags={"production_input"}),
+            truck(3, hours_ago=100),
+            truck(4, hours_ago=1, slot_in=-1),
+            truck(5, hours_ago=60, flags={"production_input"}),
+        ],
+        rules,
+        NOW,
+    )
+    assert [t.id for t in queue.in_call_order(NOW, 10)] == ["t3", "t5", "t2", "t4", "t1"]
+
+
+def test_waiting_past_the_threshold_moves_a_truck_into_backlog():
+    queue = build_queue([truck(1, hours_ago=23), truck(2, hours_ago=1)], CallRules(), NOW)
+    assert queue.lane_of("t1", NOW) == LIVE
+    assert queue.lane_of("t1", NOW + timedelta(hours=2)) == "backlog"
+    assert queue.position("t1", NOW + timedelta(hours=2)) == 0
+
+
+def test_hold_and_release_keeps_the_place_in_line():
+    queue = build_queue([truck(i, hours_ago=5 - i) for i in range(4)], CallRules(), NOW)
+    held = queue.remove("t1")
+    assert queue.position("t2", NOW) == 1
+    queue.add(held, NOW)
+    assert queue.position("t1", NOW) == 1
+
+
+def test_early_booked_truck_uses_an_idle_lane_but_never_jumps_the_line():
+    queue = build_queue([truck(1, slot_in=3), truck(2, hours_ago=0.5)], CallRules(), NOW)
+    assert queue.position("t1", NOW) == 1
+    assert [t.id for t in queue.in_call_order(NOW, 5)] == ["t2", "t1"]
+
+
+def test_rules_refuse_unknown_classes_and_zero_ratio():
+    with pytest.raises(ValueError, match="unknown priority classes: vip"):
+        CallRules(priority_order=("vip",))
+    with pytest.raises(ValueError, match="live_every"):
+        CallRules(live_every=0)
+
+
+def test_slot_rules():
+    assert slot_fault(NOW.replace(minute=30), NOW, 14) == "must start on the hour (e.g. 08:00)"
+    assert slot_fault(NOW - timedelta(hours=1), NOW, 14) == "is in the past"
+    assert slot_fault(NOW, NOW, 14) is None  # the current hour is still bookable
+    assert slot_fault(NOW + timedelta(days=15), NOW, 14) == "is more than 14 days ahead"
+
+
+def test_eta_follows_the_pace_and_admits_when_nothing_moves():
+    assert eta(NOW, ahead=9, trucks_per_hour=20) == NOW + timedelta(minutes=30)
+    assert eta(NOW, ahead=9, trucks_per_hour=0) is None
