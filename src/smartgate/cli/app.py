@@ -5,8 +5,9 @@ import sys
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
-from smartgate.cli import db, declarations, registry, serve, users
+from smartgate.cli import db, declarations, registry, serve, simulate, users
 from smartgate.shared.errors import DomainError
 from smartgate.shared.validation import field_errors
 
@@ -20,6 +21,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(registry.app, name="registry")
 app.add_typer(declarations.app, name="declarations")
+app.add_typer(simulate.app, name="simulate")
 
 _err = Console(stderr=True, highlight=False)
 
@@ -29,11 +31,11 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except DomainError as exc:
-        _err.print(f"[red]error:[/red] {exc}")
+        _err.print("[red]error:[/red]", escape(str(exc)), soft_wrap=True)
         sys.exit(1)
     except ValidationError as exc:  # settings from the environment
         reasons = "; ".join(
             f"SMARTGATE_{e.field.upper()}: {e.message}" for e in field_errors(exc.errors())
         )
-        _err.print(f"[red]configuration error:[/red] {reasons}")
+        _err.print("[red]configuration error:[/red]", escape(reasons), soft_wrap=True)
         sys.exit(2)

@@ -1,0 +1,1 @@
+"""Capacity-planning simulator: a small discrete-event kernel and a border-gate model."""

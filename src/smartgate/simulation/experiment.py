@@ -1,0 +1,152 @@
+"""Replications, parameter sweeps and confidence intervals, run through any Executor.
+
+Replication i of every scenario gets the same seed (common random numbers), so differences
+between variants of a sweep are due to the variant more than to noise.
+"""
+
+import csv
+import io
+import math
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from itertools import product
+from typing import NamedTuple
+
+import numpy as np
+from scipy import stats
+
+from smartgate.simulation.gate import simulate
+from smartgate.simulation.records import METRICS, Sample, Summary
+from smartgate.simulation.scenario import Scenario
+
+
+class Estimate(NamedTuple):
+    """A mean with its confidence interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    @property
+    def half_width(self) -> float:
+        """Half the width of the interval."""
+        return (self.high - self.low) / 2
+
+
+class Replication(NamedTuple):
+    """What a worker sends back: the summary and the hourly samples, not every truck."""
+
+    summary: Summary
+    samples: tuple[Sample, ...]
+
+
+class ScenarioResult(NamedTuple):
+    """All replications of one scenario, with estimates of the reported metrics."""
+
+    scenario: str
+    summaries: tuple[Summary, ...]
+    estimates: dict[str, Estimate]
+    profile: tuple[Sample, ...]
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submission in this process: for tests, debugging and one worker."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        """Run `fn(*args, **kwargs)` now and return its completed future."""
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - delivered through the future, as Executors do
+            future.set_exception(error)
+        return future
+
+
+def confidence_interval(values: Iterable[float], level: float = 0.95) -> Estimate:
+    """Student-t interval for the mean of independent replications; NaNs are left out."""
+    data = np.array([v for v in values if not math.isnan(v)], dtype=float)
+    if len(data) == 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    mean = float(data.mean())
+    if len(data) == 1:
+        return Estimate(mean, math.nan, math.nan)
+    t = float(stats.t.ppf((1 + level) / 2, len(data) - 1))
+    half = t * float(data.std(ddof=1)) / math.sqrt(len(data))
+    return Estimate(mean, mean - half, mean + half)
+
+
+def replicate(scenario: Scenario, seed: np.random.SeedSequence) -> Replication:
+    """Run one replication; a module-level function so process pools can pickle it."""
+    run = simulate(scenario, np.random.default_rng(seed))
+    return Replication(run.summary, run.samples)
+
+
+def sweep(
+    base: Scenario,
+    *,
+    lanes: Sequence[int] = (),
+    modes: Sequence[str] = (),
+    rates: Sequence[float] = (),
+) -> list[Scenario]:
+    """Every combination of inspection lanes x delivery mode x arrivals a day (empty = as is)."""
+    return [
+        base.variant(lanes=n, mode=m, per_day=r)
+        for n, m, r in product(lanes or [None], modes or [None], rates or [None])
+    ]
+
+
+def run_experiment(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    *,
+    seed: int = 0,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    progress: Callable[[], None] | None = None,
+) -> list[ScenarioResult]:
+    """Run `replications` of each scenario on `executor` (a new process pool if None)."""
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1, got {replications}")
+    seeds = np.random.SeedSequence(seed).spawn(replications)
+    own = executor is None
+    pool = ProcessPoolExecutor(max_workers=workers) if executor is None else executor
+    try:
+        futures = {
+            pool.submit(replicate, scenario, s): (i, r)
+            for i, scenario in enumerate(scenarios)
+            for r, s in enumerate(seeds)
+        }
+        done: dict[tuple[int, int], Replication] = {}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress()
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
+    return [_result([done[i, r] for r in range(replications)]) for i in range(len(scenarios))]
+
+
+def _result(replications: list[Replication]) -> ScenarioResult:
+    summaries = tuple(rep.summary for rep in replications)
+    estimates = {m: confidence_interval(getattr(s, m) for s in summaries) for m in METRICS}
+    hours = zip(*(rep.samples for rep in replications), strict=True)
+    profile = tuple(
+        Sample(*np.mean(np.array(samples, dtype=float), axis=0).tolist()) for samples in hours
+    )
+    return ScenarioResult(summaries[0].scenario, summaries, estimates, profile)
+
+
+def csv_text(results: Sequence[ScenarioResult]) -> str:
+    """CSV with one row per scenario: replications, then mean, low and high of each metric."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["scenario", "replications"] + [f"{m}_{part}" for m in METRICS for part in Estimate._fields]
+    )
+    for result in results:
+        writer.writerow(
+            [result.scenario, len(result.summaries)]
+            + [value for m in METRICS for value in result.estimates[m]]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,145 @@
+"""`smartgate simulate` as an analyst runs it: JSON to parse, files written, one-line errors."""
+
+import csv
+import dataclasses
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from smartgate.simulation import events, scenario
+from smartgate.simulation.gate import simulate
+
+
+def run(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "smartgate.cli", "simulate", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture
+def env():
+    return os.environ | {"COLUMNS": "200"}  # wide enough that Rich tables do not wrap
+
+
+def test_mmc_prints_json_with_the_erlang_c_answer(env):
+    result = run(
+        "mmc",
+        *("--arrival-rate", "7.2", "--service-rate", "1", "--servers", "8"),
+        *("--customers", "20000", "--replications", "5", "--json"),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["analytic_mean_wait"] == pytest.approx(0.8769, abs=1e-4)
+    assert answer["analytic_method"] == "Erlang C"
+    low, high = answer["ci95"]
+    assert low < answer["mean_wait"] < high
+    assert answer["mean_wait"] == pytest.approx(0.8769, rel=0.25)
+    assert answer["p95_wait"] > answer["mean_wait"]
+    assert answer["customers_per_second"] > 0
+    assert answer["rho"] == pytest.approx(0.9)
+
+
+def test_mdc_gives_pollaczek_khinchine_for_one_server_and_no_exact_answer_beyond(env):
+    common = ("--arrival-rate", "0.7", "--service-rate", "1", "--customers", "5000", "--json")
+    one = json.loads(run("mdc", *common, "--replications", "3", env=env).stdout)
+    assert one["analytic_mean_wait"] == pytest.approx(0.7 / (2 * 0.3))
+    assert one["analytic_method"] == "Pollaczek-Khinchine"
+    two = json.loads(run("mdc", *common, "--servers", "2", env=env).stdout)
+    assert two["analytic_mean_wait"] is None
+    assert two["approx_mean_wait"] > 0
+
+
+def test_a_shipped_scenario_writes_csv_and_a_self_contained_report(tmp_path, env):
+    out_csv, out_html = tmp_path / "out.csv", tmp_path / "out.html"
+    result = run(
+        "huu-nghi-1119-800",
+        *("--replications", "3", "--workers", "2", "--days", "2"),
+        *("--csv", str(out_csv), "--html", str(out_html)),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "huu-nghi-1119-800" in result.stdout
+    [row] = list(csv.DictReader(out_csv.open(encoding="utf-8")))
+    assert row["scenario"] == "huu-nghi-1119-800"
+    assert row["replications"] == "3"
+    assert float(row["throughput_per_day_mean"]) > 500
+    page = out_html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Plotly.newPlot" in page
+    assert not re.search(r"<script[^>]+src=", page), "plotly.js is inline, not fetched"
+
+
+def test_a_sweep_runs_every_combination_and_refuses_unknown_modes(tmp_path, env):
+    out_csv = tmp_path / "sweep.csv"
+    sweep = ("huu-nghi-1119-800", "--lanes", "2,3", "--rates", "800", "--days", "2")
+    result = run(
+        *sweep,
+        *("--modes", "direct_crossing,tractor_swap", "--replications", "2", "--workers", "1"),
+        *("--csv", str(out_csv)),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
+    assert len(rows) == 4
+    assert rows[0]["scenario"] == "huu-nghi-1119-800 [lanes=2 mode=direct_crossing rate=800]"
+    unknown = run(*sweep, "--modes", "teleport", env=env)
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("error: --modes: must be one of direct_crossing")
+
+
+def test_a_bad_scenario_file_is_one_line_naming_the_field(tmp_path, env):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[arrivals]\nper_day = 100\n[inspection]\nlanes = 0\n')
+    result = run(str(bad), "--replications", "2", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {bad}: inspection.lanes: must be at least 1, got 0"
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unstable_queue_is_refused_in_one_line(env):
+    result = run("mmc", "--arrival-rate", "9", "--service-rate", "1", "--servers", "8", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: unstable queue: rho = 9 / (8 x 1) = 1.125 >= 1"
+
+
+@pytest.fixture
+def recorded_events():
+    """Three days of the shipped Hữu Nghị scenario as its gate would have recorded them."""
+    gate = dataclasses.replace(scenario.load("huu-nghi-1119-800"), days=3, warmup_days=0)
+    return list(events.from_trucks(simulate(gate, np.random.default_rng(4)).trucks, gate.start))
+
+
+def test_calibration_from_a_csv_shows_observed_beside_predicted(tmp_path, env, recorded_events):
+    path, report = tmp_path / "gate-events.csv", tmp_path / "calibration.html"
+    events.write_csv(recorded_events, path)
+    result = run("calibrate", str(path), "--replications", "3", "--html", str(report), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Observed against predicted" in result.stdout
+    assert "service time: lognormal" in result.stdout
+    assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_calibration_reads_events_from_the_database(tmp_path, env, recorded_events):
+    env |= {"SMARTGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'gate.db'}", "SMARTGATE_DEMO": "1"}
+    with sqlite3.connect(tmp_path / "gate.db") as db:
+        db.execute("CREATE TABLE gate_events (truck TEXT, kind TEXT, at TEXT)")
+        db.executemany(
+            "INSERT INTO gate_events VALUES (?, ?, ?)",
+            [(e.truck_id, e.kind, e.at.isoformat()) for e in recorded_events],
+        )
+    query = "SELECT truck AS truck_id, kind AS event, at AS timestamp FROM gate_events"
+    result = run("calibrate", "--sql", query, "--replications", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "3 days from 2025-03-03, 2 lanes busy at most" in result.stdout
+    wrong = run("calibrate", "--sql", "SELECT truck FROM gate_events", env=env)
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == "error: query: missing column(s) event, timestamp, truck_id"
