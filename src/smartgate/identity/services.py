@@ -34,6 +34,7 @@ DEMO_USERS = (
     NewUser("driver2", DEMO_PASSWORD, "driver", "Hoàng Văn Bình"),
     NewUser("forwarder1", DEMO_PASSWORD, "forwarder", "Lê Thị Cúc", company="Xuân Cương Logistics"),
     NewUser("operator-huunghi", DEMO_PASSWORD, "operator", "Trần Minh Đức", gate_id="huu-nghi"),
+    NewUser("operator-mongcai", DEMO_PASSWORD, "operator", "Phạm Thu Hà", gate_id="mong-cai"),
     NewUser(
         "authority-vn", DEMO_PASSWORD, "authority", "Ban Quản lý Khu KTCK Đồng Đăng – Lạng Sơn"
     ),

@@ -119,7 +119,7 @@ def book(
         try:
             uow.queue.add_booking(row)
         except IntegrityError as exc:  # a concurrent request booked the same vehicle first
-            raise Conflict(f"vehicle {trip.tractor_plate} already holds a booking") from exc
+            raise Conflict(f"vehicle {row.plate} already holds a booking") from exc
         uow.commit()
         return BookingRead.model_validate(row)
 

@@ -48,7 +48,7 @@ def check_in(
             try:
                 uow.queue.add_entry(row)
             except IntegrityError as exc:
-                raise Conflict(f"{trip.tractor_plate} is already in a waiting area") from exc
+                raise Conflict(f"{row.plate} is already in a waiting area") from exc
             if reason is None:
                 board.queue.add(waiting(row), now)
             read = _read(uow, board.queue, row, now)
