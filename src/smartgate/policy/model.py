@@ -79,6 +79,30 @@ def covers(scope: Scope, cargo: Cargo) -> bool:
     return by_code or bool(set(scope.flags) & cargo.flags)
 
 
+@dataclass(frozen=True)
+class Suspension:
+    """A stop on some traffic, from when to when, and why."""
+
+    scope: Scope
+    starts_at: datetime
+    ends_at: datetime | None
+    reason: str
+
+
+def stop_reason(
+    suspensions: Iterable[Suspension],
+    cargo: Cargo,
+    at: datetime,
+    delivery_mode: str,
+    rules: "GateRules",
+) -> str | None:
+    """Why this truck may not cross at `at`, or None: a suspension, or green-zone mode."""
+    for suspension in suspensions:
+        if active(suspension.starts_at, suspension.ends_at, at) and covers(suspension.scope, cargo):
+            return f"suspended: {suspension.reason}"
+    return green_zone_fault(rules, delivery_mode)
+
+
 def active(starts_at: datetime, ends_at: datetime | None, at: datetime) -> bool:
     """True while `at` is inside [starts_at, ends_at)."""
     at = as_utc(at)

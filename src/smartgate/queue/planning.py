@@ -4,6 +4,7 @@ They live with the queue because each one re-plans bookings or re-orders the wai
 the same unit of work that records the change.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from smartgate.declarations.tables import DeclarationRow
@@ -19,7 +20,7 @@ from smartgate.policy.schemas import (
 from smartgate.policy.tables import SuspensionRow
 from smartgate.queue import model
 from smartgate.queue.boards import editing
-from smartgate.queue.services import capacity_at, cargo_of, check_date, suspension_reason
+from smartgate.queue.services import cargo_of, check_date, suspension_reason
 from smartgate.queue.tables import BookingRow, NoticeRow
 from smartgate.queue.waiting import sync_holds
 from smartgate.registry.model import DIRECTIONS
@@ -206,25 +207,33 @@ def _replan(
     # live queue gives way first. The latest-made bookings of an overfull hour move forward.
     first = model.hour_start(now)
     last = first + timedelta(days=window_days)
+    figures = uow.policy.capacity(gate_id, direction)
+
+    def capacity(slot: datetime) -> int:
+        return policy.effective_capacity(figures, slot.date(), slot.hour)
+
     notices = []
-    slot = first
-    while slot < last:
-        capacity = capacity_at(uow, gate_id, direction, slot)
+    for slot, count in sorted(uow.queue.booked_counts(gate_id, direction, first, last).items()):
+        if count <= capacity(slot):
+            continue
         booked = uow.queue.bookings_in_slot(gate_id, direction, slot)
-        for row in reversed(booked[capacity:]):
-            notices.append(_move_forward(uow, row, slot, last, share))
-        slot += model.SLOT
+        for row in reversed(booked[capacity(slot) :]):
+            notices.append(_move_forward(uow, row, slot, last, share, capacity))
     uow.queue.add_notices(notices)
 
 
 def _move_forward(
-    uow: UnitOfWork, row: BookingRow, slot: datetime, last: datetime, share: float
+    uow: UnitOfWork,
+    row: BookingRow,
+    slot: datetime,
+    last: datetime,
+    share: float,
+    capacity: Callable[[datetime], int],
 ) -> NoticeRow:
     uow.queue.release_place(row.gate_id, row.direction, slot)
     candidate = slot + model.SLOT
     while candidate < last:
-        capacity = capacity_at(uow, row.gate_id, row.direction, candidate)
-        quota = model.booking_quota(capacity, share)
+        quota = model.booking_quota(capacity(candidate), share)
         if quota and uow.queue.take_place(row.gate_id, row.direction, candidate, quota):
             row.slot_start = candidate
             message = (

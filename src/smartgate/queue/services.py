@@ -40,15 +40,25 @@ def capacity_at(uow: UnitOfWork, gate_id: str, direction: str, slot: datetime) -
     return policy.effective_capacity(figures, slot.date(), slot.hour)
 
 
+def suspensions_of(uow: UnitOfWork, gate_id: str, at: datetime) -> list[policy.Suspension]:
+    """The suspensions touching a gate that have not ended by `at`."""
+    return [
+        policy.Suspension(
+            policy.Scope(row.gate_id, row.direction, tuple(row.hs_prefixes), tuple(row.flags)),
+            row.starts_at,
+            row.ends_at,
+            row.reason,
+        )
+        for row in uow.policy.suspensions(gate_id=gate_id, current_at=at)
+    ]
+
+
 def suspension_reason(
     uow: UnitOfWork, cargo: Cargo, at: datetime, delivery_mode: str, rules: GateRules
 ) -> str | None:
     """Why this truck may not cross at `at`, or None: a suspension, or green-zone mode."""
-    for row in uow.policy.suspensions(gate_id=cargo.gate_id, current_at=at):
-        scope = policy.Scope(row.gate_id, row.direction, tuple(row.hs_prefixes), tuple(row.flags))
-        if policy.active(row.starts_at, row.ends_at, at) and policy.covers(scope, cargo):
-            return f"suspended: {row.reason}"
-    return policy.green_zone_fault(rules, delivery_mode)
+    stops = suspensions_of(uow, cargo.gate_id, at)
+    return policy.stop_reason(stops, cargo, at, delivery_mode, rules)
 
 
 def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str) -> SlotDay:

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from smartgate.declarations.plates import plate_key
-from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
+from smartgate.policy.model import Cargo
 from smartgate.queue import model
 from smartgate.queue.boards import Board, editing, reading, waiting
 from smartgate.queue.schemas import (
@@ -18,7 +18,7 @@ from smartgate.queue.schemas import (
     QueueEntryRead,
     WaitTime,
 )
-from smartgate.queue.services import capacity_at, cargo_of, suspension_reason
+from smartgate.queue.services import capacity_at, cargo_of, suspension_reason, suspensions_of
 from smartgate.queue.tables import BookingRow, NoticeRow, QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
@@ -201,10 +201,11 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
     """Hold every waiting truck a suspension or green-zone mode now stops, release every held
     truck nothing stops any more (back in its old place); returns how many changed."""
     changed = []
+    stops = suspensions_of(uow, gate_id, now)
     for row in uow.queue.entries(gate_id, direction, ("waiting", "held")):
-        trip = uow.session.get(DeclarationRow, row.declaration_id)
-        assert trip is not None
-        reason = suspension_reason(uow, cargo_of(trip), now, row.delivery_mode, board.rules)
+        # The entry keeps its goods codes and flags, so no declaration needs loading here.
+        cargo = Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
+        reason = policy.stop_reason(stops, cargo, now, row.delivery_mode, board.rules)
         if reason and row.status == "waiting":
             board.queue.remove(str(row.id))
             row.status, row.hold_reason = "held", reason
