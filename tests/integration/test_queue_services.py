@@ -114,6 +114,11 @@ def test_cancel_frees_the_place_and_repeated_cancels_pause_rebooking(uow):
         uow=uow, gate_id="huu-nghi", direction="export", day=NOW.date(), side="VN"
     )
     assert all(s.booked == 0 for s in slots.slots)
+    stats = services.cancellation_stats(
+        uow=uow, actor=actor(uow, "authority-vn"), gate_id="huu-nghi", days=1, now=NOW
+    )
+    assert [(c.name, c.cancellations) for c in stats.by_vehicle] == [(plate(3), 2)]
+    assert stats.by_company[0].cancellations == 2
 
 
 def test_moving_a_booking_is_limited(uow):

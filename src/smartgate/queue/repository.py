@@ -75,14 +75,17 @@ class QueueRepository:
         )
         return [moment for moment in self.session.scalars(query) if moment is not None]
 
-    def cancellations_by_company(self, gate_id: str, since: datetime) -> list[tuple[str, int]]:
-        """Cancellations per company (or owner when none) since a moment, most first."""
-        who = func.coalesce(BookingRow.company, "—")
+    def cancellations_by(
+        self, key: str, gate_id: str, since: datetime, limit: int = 20
+    ) -> list[tuple[str, int]]:
+        """Cancellations per `key` ("company" or "plate") at a gate since a moment, most first."""
+        who = func.coalesce(getattr(BookingRow, key), "—")
         query = (
             select(who, func.count())
             .where(BookingRow.gate_id == gate_id, BookingRow.cancelled_at >= since)
             .group_by(who)
-            .order_by(func.count().desc())
+            .order_by(func.count().desc(), who)
+            .limit(limit)
         )
         return [(name, count) for name, count in self.session.execute(query)]
 

@@ -66,6 +66,22 @@ class BookingRead(BaseModel):
     created_at: datetime
 
 
+class CancellationCount(BaseModel):
+    """How often one company or vehicle cancelled."""
+
+    name: str
+    cancellations: int
+
+
+class CancellationStats(BaseModel):
+    """Who cancels bookings at a gate: the sign of slot hoarding and reselling."""
+
+    gate_id: str
+    since: datetime
+    by_company: list[CancellationCount]
+    by_vehicle: list[CancellationCount]
+
+
 class ArrivalIn(BaseModel):
     """A truck reaches the waiting area: scan its pass, or give its declaration."""
 

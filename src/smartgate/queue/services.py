@@ -11,7 +11,15 @@ from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
 from smartgate.policy.model import Cargo, GateRules
 from smartgate.queue import model
-from smartgate.queue.schemas import BookingCreate, BookingMove, BookingRead, SlotDay, SlotRead
+from smartgate.queue.schemas import (
+    BookingCreate,
+    BookingMove,
+    BookingRead,
+    CancellationCount,
+    CancellationStats,
+    SlotDay,
+    SlotRead,
+)
 from smartgate.queue.tables import BookingRow
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, utcnow
@@ -198,6 +206,26 @@ def check_date(day: date, field: str) -> None:
     fault = model.date_fault(day, utcnow().date())
     if fault:
         raise ValidationFailed([FieldError(field, fault)])
+
+
+def cancellation_stats(
+    *, uow: UnitOfWork, actor: Actor, gate_id: str, days: int, now: datetime | None = None
+) -> CancellationStats:
+    """Cancellations per company and per vehicle over the last `days`, most first."""
+    if actor.role != "authority" and not (actor.role == "operator" and actor.gate_id == gate_id):
+        raise Forbidden(f"only authorities and operators of {gate_id} see cancellation counts")
+    since = (now or utcnow()) - timedelta(days=days)
+    with uow:
+        if uow.registry.gate_name(gate_id) is None:
+            raise NotFound(f"gate {gate_id!r} does not exist")
+
+        def counts(key: str) -> list[CancellationCount]:
+            found = uow.queue.cancellations_by(key, gate_id, since)
+            return [CancellationCount(name=name, cancellations=n) for name, n in found]
+
+        return CancellationStats(
+            gate_id=gate_id, since=since, by_company=counts("company"), by_vehicle=counts("plate")
+        )
 
 
 def _ensure_may_book(actor: Actor) -> None:

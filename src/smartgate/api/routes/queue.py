@@ -15,6 +15,7 @@ from smartgate.queue.schemas import (
     BookingMove,
     BookingRead,
     CallNextIn,
+    CancellationStats,
     NoticeRead,
     QueueBoard,
     QueueEntryRead,
@@ -72,6 +73,18 @@ def move_booking(
 def cancel_booking(booking_id: uuid.UUID, uow: UoW, actor: CurrentActor) -> BookingRead:
     """Driver or forwarder: give the slot back."""
     return services.cancel(uow=uow, actor=actor, booking_id=booking_id)
+
+
+@router.get(
+    "/gates/{gate_id}/cancellations",
+    operation_id="cancellation_stats",
+    responses={**SIGNED_IN, 422: ERRORS[422]},
+)
+def cancellation_stats(
+    gate_id: str, uow: UoW, actor: CurrentActor, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> CancellationStats:
+    """Authority or the gate's operator: cancellations per company and vehicle (hoarding)."""
+    return services.cancellation_stats(uow=uow, actor=actor, gate_id=gate_id, days=days)
 
 
 @router.get(
