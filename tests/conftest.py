@@ -12,6 +12,7 @@ from smartgate.db import make_engine
 from smartgate.identity import services as identity
 from smartgate.queue import boards
 from smartgate.registry import services as registry
+from smartgate.registry.repository import forget_cached_permits
 from smartgate.uow import UnitOfWork
 
 from servers import Server, start_demo_server
@@ -71,11 +72,17 @@ def uow(backend: Engine) -> Iterator[UnitOfWork]:
     factory = sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
-    boards.forget_all()  # boards cached by a rolled-back test would not match the rows
+    _forget_caches()
     yield UnitOfWork(factory)
     outer.rollback()
-    boards.forget_all()
+    _forget_caches()
     connection.close()
+
+
+def _forget_caches() -> None:
+    # What a rolled-back test cached would not match the rows any more.
+    boards.forget_all()
+    forget_cached_permits()
 
 
 @pytest.fixture(scope="session")

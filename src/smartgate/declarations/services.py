@@ -33,7 +33,7 @@ class GateRules:
     """What a gate and direction allow, looked up once per use-case."""
 
     label: str
-    prefixes: set[str]
+    prefixes: frozenset[str]
 
     def permits(self, hs_code: str) -> bool:
         """True when the gate takes these goods in this direction."""
@@ -41,10 +41,10 @@ class GateRules:
 
 
 def gate_rules(uow: UnitOfWork, gate_id: str, direction: str) -> GateRules | None:
-    name = uow.registry.gate_name(gate_id)
-    if name is None:
+    found = uow.registry.gate_permits(gate_id, direction)
+    if found is None:
         return None
-    prefixes = uow.registry.permitted_prefixes(gate_id=gate_id, direction=direction)
+    name, prefixes = found
     return GateRules(f"{name} ({direction})", prefixes)
 
 

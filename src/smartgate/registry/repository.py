@@ -1,5 +1,7 @@
 """The only place that queries registry tables."""
 
+import time
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,16 @@ from smartgate.registry.tables import (
     PermittedGoodsRow,
     YardRow,
 )
+
+# Permitted-goods lists change a few times a year but are read by every declaration (a sixth of
+# its cost on PostgreSQL); a minute's cache is refreshed at once when this process loads gates.
+PERMITS_TTL_SECONDS = 60.0
+_permits: dict[tuple[str, str, str], tuple[float, tuple[str, frozenset[str]] | None]] = {}
+
+
+def forget_cached_permits() -> None:
+    """Drop cached permitted-goods lists (after a reload, or between tests that roll back)."""
+    _permits.clear()
 
 
 class RegistryRepository:
@@ -37,6 +49,21 @@ class RegistryRepository:
         )
         return set(self.session.scalars(query))
 
+    def gate_permits(self, gate_id: str, direction: str) -> tuple[str, frozenset[str]] | None:
+        """The gate's English name and permitted HS prefixes, or None when there is no gate."""
+        key = (str(self.session.get_bind().engine.url), gate_id, direction)
+        now = time.monotonic()
+        cached = _permits.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        name = self.gate_name(gate_id)
+        found = None
+        if name is not None:
+            prefixes = self.permitted_prefixes(gate_id=gate_id, direction=direction)
+            found = (name, frozenset(prefixes))
+        _permits[key] = (now + PERMITS_TTL_SECONDS, found)
+        return found
+
     def permitted_by_gate(self) -> dict[tuple[str, str], set[str]]:
         """Every permitted prefix keyed by (gate, direction), for bulk validation."""
         result: dict[tuple[str, str], set[str]] = {}
@@ -54,6 +81,7 @@ class RegistryRepository:
         permitted: list[PermittedGoodsRow],
     ) -> None:
         """Store a gate and everything under it, replacing what was there."""
+        forget_cached_permits()
         for table in (PermittedGoodsRow, LaneRow, YardRow, FreightRoadRow):
             self.session.execute(delete(table).where(table.gate_id == gate.id))
         stored = self.session.merge(gate)

@@ -1,0 +1,440 @@
+"""Benchmark: how many declarations per second smartgate stores, in-process and over HTTP.
+
+    python bench/declarations.py [--count 10000] [--clients 8] [--server-url URL]
+
+The URL names a PostgreSQL server (default postgresql+psycopg://postgres@127.0.0.1:5432).
+The bench works only in its own database `smartgate_bench`: it creates it when missing,
+empties its schema at the start and leaves the data behind for inspection. It never
+touches the tests' database.
+
+Phase 1 times `declarations.services.declare` on one unit of work, as forwarder1. Phase 2
+starts `smartgate serve --demo` in a subprocess and POSTs the same number of declarations
+from concurrent clients. Each phase warms up first, untimed. It prints both rates, their
+ratio and PASS/FAIL against the targets, and exits 0: it is a benchmark, not a test.
+"""
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import URL, make_url
+
+from smartgate import bootstrap
+from smartgate.config import Settings
+from smartgate.declarations import services as declarations
+from smartgate.declarations.containers import check_digit
+from smartgate.declarations.schemas import DeclarationCreate
+from smartgate.identity import services as identity
+from smartgate.identity.services import DEMO_PASSWORD
+from smartgate.shared.clock import VN_TZ, utcnow
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+BENCH_DATABASE = "smartgate_bench"
+FORWARDER = "forwarder1"
+SERVICE_TARGET = 500.0  # declarations per second through the use-case
+HTTP_SHARE_TARGET = 0.5  # HTTP should keep at least half the service rate
+WARM_UP = 200  # declarations per phase before the clock starts
+
+# Goods Huu Nghi lets out of Viet Nam (it permits every chapter): durian, other fruit,
+# cassava, TSNR rubber, mangoes; three lines stay far below the 60 t truck limit.
+GOODS = (
+    ("081060", "Sầu riêng tươi / Fresh durian", True),
+    ("081090", "Thanh long tươi / Fresh dragon fruit", True),
+    ("071410", "Sắn lát khô / Dried cassava chips", False),
+    ("400122", "Cao su TSNR / Technically specified natural rubber", False),
+    ("080450", "Xoài tươi / Fresh mangoes", True),
+)
+DRIVERS = ("Nguyễn Văn An", "Trần Văn Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em")
+OWNER_CODES = ("CSQ", "MSK", "TGH", "OOL", "EGH", "TRH")
+SERIES = ("C", "D", "H", "K", "LD")  # valid VN tractor series (R is for trailers)
+CONTAINERS_PER_TRUCK = 2
+
+console = Console()
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def container_number(owner: str, serial: int) -> str:
+    """A valid ISO 6346 freight-container number."""
+    first_ten = f"{owner}U{serial:06d}"
+    return f"{first_ten}{check_digit(first_ten)}"
+
+
+def containers_for(index: int, rng: random.Random) -> list[str]:
+    """One or two containers no other declaration of the run carries."""
+    # Serials come from the index so numbers never repeat; the owner code only varies them.
+    first = index * CONTAINERS_PER_TRUCK
+    serials = range(first, first + rng.randint(1, CONTAINERS_PER_TRUCK))
+    return [container_number(rng.choice(OWNER_CODES), serial) for serial in serials]
+
+
+def declaration_payload(index: int, rng: random.Random, now: datetime) -> dict[str, Any]:
+    """One valid huu-nghi export declaration as JSON-ready data; varied by index and rng."""
+    number = f"{index % 100_000:05d}"  # unique plate numbers within a run
+    arrival = now + timedelta(minutes=rng.randrange(60, 7 * 24 * 60))
+    return {
+        "gate_id": "huu-nghi",
+        "direction": "export",
+        "tractor_plate": f"{rng.randint(11, 99)}{rng.choice(SERIES)}-{number[:3]}.{number[3:]}",
+        "trailer_plate": f"12R-{rng.randrange(1000):03d}.{rng.randrange(100):02d}",
+        "driver_name": rng.choice(DRIVERS),
+        "driver_phone": f"+84 9{rng.randrange(10**8):08d}",
+        "containers": containers_for(index, rng),
+        "expected_arrival": arrival.astimezone(VN_TZ).isoformat(),
+        "goods": [goods_line(line, rng) for line in rng.sample(GOODS, rng.randint(1, 3))],
+    }
+
+
+def goods_line(line: tuple[str, str, bool], rng: random.Random) -> dict[str, Any]:
+    """One goods line of a declaration, weight and value drawn from `rng`."""
+    hs_code, description, perishable = line
+    return {
+        "hs_code": hs_code,
+        "description": description,
+        "gross_kg": float(rng.randint(2_000, 15_000)),
+        "value": float(rng.randint(1_000, 60_000)),
+        "currency": rng.choice(("USD", "CNY")),
+        "perishable": perishable,
+        "cold_chain": perishable and rng.random() < 0.5,
+    }
+
+
+class Numbering:
+    """Hands out declaration indexes so every payload of the run differs from the others."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.next_index = 0
+        self.now = utcnow()
+
+    def payloads(self, count: int) -> list[dict[str, Any]]:
+        """The next `count` declarations as JSON-ready data."""
+        start, self.next_index = self.next_index, self.next_index + count
+        return [declaration_payload(i, self.rng, self.now) for i in range(start, self.next_index)]
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+def conninfo(url: URL, database: str) -> str:
+    """A libpq URL for `database` on the server `url` names (psycopg knows no '+psycopg')."""
+    plain = url.set(drivername="postgresql", database=database)
+    return plain.render_as_string(hide_password=False)
+
+
+def fresh_bench_database(server_url: str) -> str:
+    """Create `smartgate_bench` if missing and empty its schema; returns its SQLAlchemy URL."""
+    url = make_url(server_url)
+    if not url.drivername.startswith("postgresql"):
+        raise SystemExit(f"the bench needs PostgreSQL, not {url.drivername}")
+    # CREATE DATABASE cannot run inside a transaction, hence autocommit.
+    with psycopg.connect(conninfo(url, "postgres"), autocommit=True) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)
+        ).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
+    with psycopg.connect(conninfo(url, BENCH_DATABASE), autocommit=True) as bench:
+        # Dropping the schema also drops alembic_version, so the migration runs from scratch.
+        bench.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        bench.execute("CREATE SCHEMA public")
+    return url.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+
+
+def stored_declarations(bench_url: str) -> int:
+    """How many declarations the bench database holds, to check nothing was lost."""
+    url = make_url(bench_url)
+    with psycopg.connect(conninfo(url, BENCH_DATABASE)) as conn:
+        row = conn.execute("SELECT count(*) FROM declarations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def prepare(bench_url: str) -> Settings:
+    """Migrate the bench database and load gates and demo users, as `serve --demo` does."""
+    settings = Settings(database_url=bench_url, demo=True, side="VN")
+    bootstrap.prepare(settings)
+    return settings
+
+
+# --- phase 1: the use-case ----------------------------------------------------------------
+
+
+def progress_bar() -> Progress:
+    """A Rich progress bar with description, count and elapsed time."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def bench_service(settings: Settings, numbering: Numbering, count: int) -> float:
+    """Declarations per second through `services.declare`, as forwarder1."""
+    uow = bootstrap.unit_of_work(settings)
+    actor = identity.actor_for_username(uow=uow, username=FORWARDER)
+    # Parsing JSON into DeclarationCreate is the API's job, not the use-case's: do it untimed.
+    warm_up = [DeclarationCreate.model_validate(p) for p in numbering.payloads(WARM_UP)]
+    timed = [DeclarationCreate.model_validate(p) for p in numbering.payloads(count)]
+    for data in warm_up:
+        declarations.declare(uow=uow, actor=actor, data=data)
+    with progress_bar() as progress:
+        task = progress.add_task("service", total=count)
+        started = time.perf_counter()
+        for data in timed:
+            declarations.declare(uow=uow, actor=actor, data=data)
+            progress.advance(task)
+        elapsed = time.perf_counter() - started
+    return count / elapsed
+
+
+# --- phase 2: HTTP ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(settings: Settings, log: Path) -> Iterator[str]:
+    """`smartgate serve --demo` on the bench database in a subprocess; yields its base URL."""
+    port = free_port()
+    env = os.environ | {"SMARTGATE_DATABASE_URL": settings.database_url, "SMARTGATE_SIDE": "VN"}
+    command = [sys.executable, "-m", "smartgate.cli", "serve", "--demo", "--port", str(port)]
+    with log.open("w") as out:
+        # Output goes to a file: an unread pipe would fill up and stall the server.
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, process, log)
+        yield base
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the server, killing it if it does not stop within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Block until /healthz answers 200; fail with the server's log if it dies or hangs."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    raise SystemExit(f"server not healthy after 60 s:\n{log.read_text()}")
+
+
+def sign_in(base: str) -> str:
+    """A bearer token for forwarder1 through the OAuth2 password flow."""
+    answer = httpx.post(
+        f"{base}/api/v1/auth/token",
+        data={"username": FORWARDER, "password": DEMO_PASSWORD},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+@dataclass
+class Outcome:
+    """What the server answered, shared by the client threads."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)  # a few bodies of non-201 answers
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, answer: httpx.Response) -> None:
+        """Count the status; keep the first few failures to show."""
+        with self.lock:
+            self.statuses[answer.status_code] += 1
+            if answer.status_code != 201 and len(self.samples) < 3:
+                self.samples.append(f"{answer.status_code}: {answer.text[:300]}")
+
+
+def post_share(
+    base: str, token: str, bodies: list[bytes], outcome: Outcome, advance: Callable[[], None]
+) -> None:
+    """One client: POST its share of declarations over one keep-alive connection."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        for body in bodies:
+            outcome.record(client.post("/api/v1/declarations", content=body))
+            advance()
+
+
+def post_concurrently(
+    base: str, token: str, bodies: list[bytes], clients: int, advance: Callable[[], None]
+) -> tuple[Outcome, float]:
+    """POST every body from `clients` threads at once; what came back and the seconds taken."""
+    outcome = Outcome()
+    shares = [bodies[i::clients] for i in range(clients)]
+    threads = [
+        threading.Thread(target=post_share, args=(base, token, share, outcome, advance))
+        for share in shares
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcome, time.perf_counter() - started
+
+
+def encoded(payloads: list[dict[str, Any]]) -> list[bytes]:
+    """Request bodies, encoded up front so the clients do as little as possible while timed."""
+    return [json.dumps(p).encode() for p in payloads]
+
+
+def bench_http(
+    settings: Settings, numbering: Numbering, count: int, clients: int, log: Path
+) -> float:
+    """Declarations created per second by POSTs to `smartgate serve` from `clients` threads."""
+    # The clients share two CPUs (or however many) with the server, so keep them lean.
+    warm_up, timed = encoded(numbering.payloads(WARM_UP)), encoded(numbering.payloads(count))
+    with server(settings, log) as base:
+        token = sign_in(base)
+        warm_up_outcome, _ = post_concurrently(base, token, warm_up, clients, lambda: None)
+        report_statuses(warm_up_outcome, "warm-up")
+        with progress_bar() as progress:
+            task = progress.add_task(f"HTTP, {clients} clients", total=count)
+            outcome, elapsed = post_concurrently(
+                base, token, timed, clients, lambda: progress.advance(task)
+            )
+    report_statuses(outcome, "timed")
+    return outcome.statuses[201] / elapsed  # only what was stored counts
+
+
+def report_statuses(outcome: Outcome, phase: str) -> None:
+    """Say whether every answer was 201 Created, and show a few that were not."""
+    total = sum(outcome.statuses.values())
+    created = outcome.statuses[201]
+    if created == total:
+        console.print(f"  HTTP {phase}: all {total:,} answers were 201 Created")
+        return
+    console.print(
+        f"  [red]HTTP {phase}: only {created:,} of {total:,} answers were 201[/]: "
+        f"{dict(outcome.statuses)}"
+    )
+    for sample in outcome.samples:
+        console.print(f"    {sample}")
+
+
+# --- summary ------------------------------------------------------------------------------
+
+
+def verdict(passed: bool) -> str:
+    """PASS or FAIL, coloured."""
+    return "[green]PASS[/]" if passed else "[red]FAIL[/]"
+
+
+def summary(count: int, service: float, http: float, clients: int, loads: list[float]) -> None:
+    """Both rates, the HTTP/service ratio and PASS/FAIL against both targets."""
+    ratio = http / service
+    table = Table(
+        title=f"smartgate declarations: {count:,} timed per path after {WARM_UP} warm-up",
+        caption=(
+            "service: declarations.services.declare, one unit of work each; "
+            f"HTTP: POST /api/v1/declarations to `smartgate serve --demo` from {clients} "
+            f"clients; {os.cpu_count()} CPUs, load average {' → '.join(f'{x:.1f}' for x in loads)}"
+        ),
+    )
+    for column in ("path", "declarations/s", "HTTP / service", "target", "result"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    table.add_row(
+        "service", f"{service:,.0f}", "", f"≥ {SERVICE_TARGET:,.0f}/s",
+        verdict(service >= SERVICE_TARGET),
+    )  # fmt: skip
+    table.add_row(
+        f"HTTP, {clients} clients", f"{http:,.0f}", f"{ratio:.2f}",
+        f"≥ {HTTP_SHARE_TARGET:.2f}", verdict(ratio >= HTTP_SHARE_TARGET),
+    )  # fmt: skip
+    console.print(table)
+
+
+def load_average() -> float:
+    """The 1-minute load average: other work on the machine skews every figure here."""
+    return os.getloadavg()[0]
+
+
+# --- entry point --------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
+    """The command line: how many declarations, how many clients, which server."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000, help="timed declarations per path")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("SMARTGATE_BENCH_SERVER_URL", DEFAULT_SERVER),
+        help=f"PostgreSQL server; the bench works in its database {BENCH_DATABASE}",
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Prepare the bench database, time both paths, check the rows and print the figures."""
+    args = arguments()
+    console.print(
+        f"[bold]smartgate declaration bench[/]: {args.count:,} per path, "
+        f"{args.clients} HTTP clients, {os.cpu_count()} CPUs shared by server and clients"
+    )
+    bench_url = fresh_bench_database(args.server_url)
+    settings = prepare(bench_url)
+    console.print(f"prepared {make_url(bench_url).render_as_string()} (demo, VN side)")
+    before = stored_declarations(bench_url)  # what the demo data holds already
+    numbering = Numbering(seed=1)
+    loads = [load_average()]
+    service = bench_service(settings, numbering, args.count)
+    loads.append(load_average())
+    console.print(f"  service: {service:,.0f} declarations/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        http = bench_http(settings, numbering, args.count, args.clients, Path(tmp) / "serve.log")
+    loads.append(load_average())
+    console.print(f"  HTTP: {http:,.0f} declarations/s")
+    stored = stored_declarations(bench_url) - before
+    console.print(f"  stored {stored:,} declarations (expected {numbering.next_index:,})")
+    summary(args.count, service, http, args.clients, loads)
+
+
+if __name__ == "__main__":
+    main()
