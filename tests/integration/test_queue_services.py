@@ -203,7 +203,7 @@ def test_no_show_is_released_and_repeated_no_shows_block_booking(uow):
     gone = waiting.position(uow=uow, actor=actor(uow, "driver1"), entry_id=called.id, now=NOW)
     assert gone.status == "no_show"
     with pytest.raises(Conflict, match="missed 1 calls"):
-        _book(uow, trip, SLOT + timedelta(hours=3))
+        _book(uow, trip, SLOT + timedelta(hours=3), seconds=3600)
 
 
 def test_suspension_holds_cold_chain_and_lifting_restores_the_order(uow):

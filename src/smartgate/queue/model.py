@@ -264,6 +264,8 @@ ENTRY_TRANSITIONS: dict[str, frozenset[str]] = {
     "no_show": frozenset(),
     "left": frozenset(),
 }
+# Only a call sets called_at, and a called truck can then only cross or fail to show.
+CALLED_OR_AFTER = ("called", *sorted(ENTRY_TRANSITIONS["called"]))
 
 
 def ensure_entry_may(status: str, target: str) -> None:

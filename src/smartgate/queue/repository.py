@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from smartgate.db import insert_ignoring_duplicates
 from smartgate.declarations.tables import DeclarationRow
+from smartgate.queue.model import CALLED_OR_AFTER
 from smartgate.queue.tables import (
     BookingRow,
     NoticeRow,
@@ -59,18 +60,23 @@ class QueueRepository:
         query = _own_bookings(select(BookingRow), actor).order_by(BookingRow.slot_start.desc())
         return list(self.session.scalars(query.limit(limit)))
 
-    def bookings_made_since(self, owner_id: int, since: datetime) -> int:
-        """How many bookings an account made after `since` (for the rate limit)."""
+    def bookings_made_between(self, owner_id: int, since: datetime, until: datetime) -> int:
+        """How many bookings an account made in [since, until] (for the rate limit)."""
         query = select(func.count()).where(
-            BookingRow.owner_id == owner_id, BookingRow.created_at >= since
+            BookingRow.owner_id == owner_id, BookingRow.created_at.between(since, until)
         )
         return self.session.scalar(query) or 0
 
-    def cancellations_since(self, vehicle_key: str, since: datetime) -> list[datetime]:
-        """When the vehicle's bookings were cancelled after `since`, oldest first."""
+    def cancellations_between(
+        self, vehicle_key: str, since: datetime, until: datetime
+    ) -> list[datetime]:
+        """When the vehicle's bookings were cancelled in [since, until], oldest first."""
         query = (
             select(BookingRow.cancelled_at)
-            .where(BookingRow.vehicle_key == vehicle_key, BookingRow.cancelled_at >= since)
+            .where(
+                BookingRow.vehicle_key == vehicle_key,
+                BookingRow.cancelled_at.between(since, until),
+            )
             .order_by(BookingRow.cancelled_at)
         )
         return [moment for moment in self.session.scalars(query) if moment is not None]
@@ -222,21 +228,26 @@ class QueueRepository:
 
     def calls_since(self, gate_id: str, direction: str, since: datetime) -> int:
         """Trucks called after `since` (the gate's current pace)."""
+        # Naming the statuses lets the (gate, direction, status) index skip the waiting trucks;
+        # on called_at alone PostgreSQL reads every row of the gate (36 ms at 100,000 waiting).
         query = select(func.count()).where(
             QueueEntryRow.gate_id == gate_id,
             QueueEntryRow.direction == direction,
+            QueueEntryRow.status.in_(CALLED_OR_AFTER),
             QueueEntryRow.called_at >= since,
         )
         return self.session.scalar(query) or 0
 
-    def no_shows_since(self, vehicle_key: str, since: datetime) -> list[datetime]:
-        """When the vehicle failed to show after being called, oldest first."""
+    def no_shows_between(
+        self, vehicle_key: str, since: datetime, until: datetime
+    ) -> list[datetime]:
+        """When the vehicle failed to show after being called in [since, until], oldest first."""
         query = (
             select(QueueEntryRow.called_at)
             .where(
                 QueueEntryRow.vehicle_key == vehicle_key,
                 QueueEntryRow.status == "no_show",
-                QueueEntryRow.called_at >= since,
+                QueueEntryRow.called_at.between(since, until),
             )
             .order_by(QueueEntryRow.called_at)
         )

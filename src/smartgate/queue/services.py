@@ -250,7 +250,7 @@ def _check_slot(slot: datetime, now: datetime, rules: GateRules) -> None:
 
 def _check_rate(uow: UnitOfWork, actor: Actor, rules: GateRules, now: datetime) -> None:
     # Bots that grab slots to resell them book in bursts; people do not.
-    made = uow.queue.bookings_made_since(actor.user_id, now - timedelta(minutes=1))
+    made = uow.queue.bookings_made_between(actor.user_id, now - timedelta(minutes=1), now)
     if made >= rules.bookings_per_minute:
         raise TooManyRequests(
             f"at most {rules.bookings_per_minute} bookings a minute per account; try again in a"
@@ -260,7 +260,7 @@ def _check_rate(uow: UnitOfWork, actor: Actor, rules: GateRules, now: datetime) 
 
 def _check_no_shows(uow: UnitOfWork, vehicle: str, rules: GateRules, now: datetime) -> None:
     since = now - timedelta(days=rules.no_show_block_days)
-    missed = uow.queue.no_shows_since(vehicle, since)
+    missed = uow.queue.no_shows_between(vehicle, since, now)
     if len(missed) >= rules.no_show_limit:
         until = missed[-1] + timedelta(days=rules.no_show_block_days)
         raise Conflict(
@@ -271,7 +271,7 @@ def _check_no_shows(uow: UnitOfWork, vehicle: str, rules: GateRules, now: dateti
 
 def _check_cancellations(uow: UnitOfWork, vehicle: str, rules: GateRules, now: datetime) -> None:
     # eCherha saw 25,000 cancellations a month, mostly re-booked at once by the same users.
-    cancelled = uow.queue.cancellations_since(vehicle, now - timedelta(hours=24))
+    cancelled = uow.queue.cancellations_between(vehicle, now - timedelta(hours=24), now)
     if len(cancelled) < rules.cancel_limit:
         return
     free_at = cancelled[-1] + timedelta(minutes=rules.rebook_cooldown_minutes)
