@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from smartgate.queue.model import PRIORITY_CLASSES
 from smartgate.registry.model import Direction
@@ -13,7 +13,15 @@ _STRICT = ConfigDict(extra="forbid")
 Side = Literal["VN", "CN"]
 Flag = Literal["perishable", "cold_chain", "production_input"]
 PriorityClass = Literal["backlog", "production_input", "perishable", "cold_chain"]
-HSPrefix = Annotated[str, Field(pattern=r"^\d{2,6}$", description="2 to 6 digits of an HS code")]
+
+
+def _hs_prefix(value: str) -> str:
+    if not (value.isascii() and value.isdigit() and 2 <= len(value) <= 6):
+        raise ValueError("must be 2 to 6 digits of an HS code, e.g. 0303")
+    return value
+
+
+HSPrefix = Annotated[str, AfterValidator(_hs_prefix), Field(max_length=6)]
 
 
 class CapacityIn(BaseModel):

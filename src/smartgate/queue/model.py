@@ -259,7 +259,7 @@ def eta(now: datetime, ahead: int, trucks_per_hour: float) -> datetime | None:
 ENTRY_TRANSITIONS: dict[str, frozenset[str]] = {
     "waiting": frozenset({"held", "called", "left"}),
     "held": frozenset({"waiting", "left"}),
-    "called": frozenset({"crossed", "no_show"}),
+    "called": frozenset({"crossed", "no_show", "left"}),  # left: turned away at the line
     "crossed": frozenset(),
     "no_show": frozenset(),
     "left": frozenset(),

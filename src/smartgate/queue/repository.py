@@ -283,8 +283,12 @@ class QueueRepository:
     def notices_of(self, actor: Actor, limit: int = 50) -> list[NoticeRow]:
         """The newest notices for the actor's trucks."""
         query = select(NoticeRow).order_by(NoticeRow.created_at.desc(), NoticeRow.id.desc())
-        if actor.role in ("driver", "forwarder"):
+        if actor.role == "driver":
             query = query.where(NoticeRow.owner_id == actor.user_id)
+        elif actor.role == "forwarder":
+            query = query.join(DeclarationRow).where(DeclarationRow.company == actor.company)
+        elif actor.role == "operator":
+            query = query.join(DeclarationRow).where(DeclarationRow.gate_id == actor.gate_id)
         return list(self.session.scalars(query.limit(limit)))
 
 

@@ -137,6 +137,7 @@ class QueueBoard(BaseModel):
     pace_per_hour: float
     next_up: list[QueueEntryRead]
     called: list[QueueEntryRead]
+    on_hold: list[QueueEntryRead] = Field(description="held trucks with the reason, oldest first")
     updated_at: datetime
 
 

@@ -27,6 +27,7 @@ from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.uow import UnitOfWork
 
 HOUR = timedelta(hours=1)
+DISPLAY_WINDOW = timedelta(minutes=30)
 
 
 def check_in(
@@ -119,6 +120,7 @@ def board(
             pace_per_hour=pace,
             next_up=next_up,
             called=[_read(uow, None, r, now) for r in called],
+            on_hold=[_read(uow, None, r, now) for r in held[:limit]],
             updated_at=now,
         )
 
@@ -179,8 +181,10 @@ def wait_times(*, uow: UnitOfWork, now: datetime | None = None) -> list[WaitTime
         return found
 
 
-def called_display(*, uow: UnitOfWork, gate_id: str, now: datetime | None = None):
-    """Plates called in the last half hour, newest first, for the waiting area's board."""
+def called_display(
+    *, uow: UnitOfWork, gate_id: str, now: datetime | None = None
+) -> list[QueueEntryRead]:
+    """Plates called in the last half hour and not yet through, newest first, for the board."""
     now = now or utcnow()
     with uow:
         if uow.registry.gate_name(gate_id) is None:
@@ -189,6 +193,7 @@ def called_display(*, uow: UnitOfWork, gate_id: str, now: datetime | None = None
             r
             for direction in DIRECTIONS
             for r in uow.queue.entries(gate_id, direction, ("called",))
+            if r.called_at is not None and r.called_at >= now - DISPLAY_WINDOW
         ]
         rows.sort(key=lambda r: r.called_at or now, reverse=True)
         return [_read(uow, None, r, now) for r in rows]

@@ -24,7 +24,7 @@ def declaration_from_form(
         "tractor_plate": form.get("tractor_plate", ""),
         "driver_name": form.get("driver_name", ""),
         "containers": form.get("containers", "").replace(",", " ").split(),
-        "expected_arrival": _local_to_aware(form.get("expected_arrival", ""), tz),
+        "expected_arrival": local_to_aware(form.get("expected_arrival", ""), tz),
         "goods": [_goods_data(line) for line in form["goods"]],
     }
     for name in OPTIONAL:
@@ -49,7 +49,8 @@ def _goods_data(line: dict[str, Any]) -> dict[str, Any]:
     return {k: (v if v != "" else None) for k, v in line.items()}
 
 
-def _local_to_aware(value: str, tz: tzinfo) -> Any:
+def local_to_aware(value: str, tz: tzinfo) -> Any:
+    """A datetime-local field's value as an aware time; unreadable text is left to the validator."""
     # The browser sends wall-clock time without a zone: it is the gate's local time.
     try:
         moment = datetime.fromisoformat(value)

@@ -241,5 +241,9 @@ def _by_field(errors: list[FieldError]) -> dict[str, str]:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
+    # Imported here: those pages build on this module's helpers.
+    from smartgate.web import authority_routes, queue_routes
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(router)
+    for pages in (router, queue_routes.router, authority_routes.router):
+        app.include_router(pages)

@@ -1,0 +1,175 @@
+"""The border authority's page: capacity, suspensions and gate rules, each form answering in
+its own part of the page. Thin over queue.planning."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from smartgate.api.deps import OptionalActor, UoW
+from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
+from smartgate.queue import planning
+from smartgate.queue.model import PRIORITY_CLASSES
+from smartgate.registry import services as registry
+from smartgate.shared.actor import Actor
+from smartgate.web.pages import attempt, render, side_tz, sign_in_first, today
+from smartgate.web.queue_forms import (
+    capacity_data,
+    fields,
+    rules_data,
+    shown_capacity,
+    suspension_data,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/authority")
+def authority_home(request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """The first gate's page; each page links to the others."""
+    if actor is None:
+        return sign_in_first(request)
+    first = registry.list_gates(uow=uow)[0]
+    return RedirectResponse(f"/authority/{first.id}", status_code=303)
+
+
+@router.get("/authority/{gate_id}")
+def authority_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """Capacity with the day's table, current suspensions, and the gate's rules."""
+    if actor is None:
+        return sign_in_first(request)
+    context = (
+        _capacity(request, uow, gate_id, {})
+        | _suspensions(uow, gate_id)
+        | {"rules_form": planning.gate_rules(uow=uow, gate_id=gate_id).model_dump()}
+    )
+    return _section(request, uow, actor, gate_id, None, **context)
+
+
+@router.get("/authority/{gate_id}/capacity")
+def capacity_table(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """The capacity part for the day and direction chosen in its form (HTMX)."""
+    if actor is None:
+        return sign_in_first(request)
+    form = fields(request.query_params)
+    return _section(
+        request, uow, actor, gate_id, "capacity", **_capacity(request, uow, gate_id, form)
+    )
+
+
+@router.post("/authority/{gate_id}/capacity")
+async def declare_capacity(
+    gate_id: str, request: Request, uow: UoW, actor: OptionalActor
+) -> Response:
+    """Declare one side's trucks per hour; the table shows the day it changed."""
+    if actor is None:
+        return sign_in_first(request)
+    form = fields(await request.form())
+    side = request.app.state.settings.side
+    declared, errors = attempt(
+        lambda: planning.declare_capacity(
+            uow=uow,
+            actor=actor,
+            gate_id=gate_id,
+            data=CapacityIn.model_validate(capacity_data(form)),
+            own_side=side,
+        )
+    )
+    if declared:
+        context = {"capacity": declared, "capacity_form": form}
+    else:
+        context = _capacity(request, uow, gate_id, form)
+    done = "capacity" if declared else None
+    return _section(request, uow, actor, gate_id, "capacity", errors, done, **context)
+
+
+@router.post("/authority/{gate_id}/suspensions")
+async def suspend(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """Stop some traffic at this gate (or every gate); affected trucks are held."""
+    if actor is None:
+        return sign_in_first(request)
+    form = fields(await request.form(), lists=("flags",))
+    data = suspension_data(form, gate_id, side_tz(request))
+    made, errors = attempt(
+        lambda: planning.suspend(uow=uow, actor=actor, data=SuspensionIn.model_validate(data))
+    )
+    context = _suspensions(uow, gate_id, {} if made else form)
+    done = "suspended" if made else None
+    return _section(request, uow, actor, gate_id, "suspensions", errors, done, **context)
+
+
+@router.post("/authority/{gate_id}/suspensions/{suspension_id}/lift")
+def lift(
+    gate_id: str, suspension_id: int, request: Request, uow: UoW, actor: OptionalActor
+) -> Response:
+    """End a suspension now; held trucks go back to their places."""
+    if actor is None:
+        return sign_in_first(request)
+    lifted, errors = attempt(
+        lambda: planning.lift(uow=uow, actor=actor, suspension_id=suspension_id)
+    )
+    context = _suspensions(uow, gate_id)
+    done = "lifted" if lifted else None
+    return _section(request, uow, actor, gate_id, "suspensions", errors, done, **context)
+
+
+@router.post("/authority/{gate_id}/rules")
+async def set_rules(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """Change the gate's queue and booking rules."""
+    if actor is None:
+        return sign_in_first(request)
+    form = fields(await request.form(), lists=("priority_order",))
+    saved, errors = attempt(
+        lambda: planning.set_gate_rules(
+            uow=uow,
+            actor=actor,
+            gate_id=gate_id,
+            data=GateRulesIO.model_validate(rules_data(form)),
+        )
+    )
+    rules_form = saved.model_dump() if saved else form
+    done = "rules" if saved else None
+    return _section(request, uow, actor, gate_id, "rules", errors, done, rules_form=rules_form)
+
+
+def _capacity(request: Request, uow: UoW, gate_id: str, form: dict[str, Any]) -> dict[str, Any]:
+    day, direction = shown_capacity(form, today(request))
+    shown = planning.capacity_day(
+        uow=uow,
+        gate_id=gate_id,
+        direction=direction,
+        day=day,
+        side=request.app.state.settings.side,
+    )
+    return {"capacity": shown, "capacity_form": form}
+
+
+def _suspensions(uow: UoW, gate_id: str, form: dict[str, Any] | None = None) -> dict[str, Any]:
+    current = planning.suspensions(uow=uow, gate_id=gate_id, current_only=True)
+    return {"suspensions": current, "suspension_form": form or {}}
+
+
+def _section(
+    request: Request,
+    uow: UoW,
+    actor: Actor,
+    gate_id: str,
+    block: str | None,
+    errors: dict[str, str] | None = None,
+    done: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    # Only one section answers a form, so `errors` and `done` (what went through) are its own.
+    return render(
+        request,
+        "authority.html",
+        actor,
+        block=block,
+        gate=registry.get_gate(uow=uow, gate_id=gate_id),
+        gates=registry.list_gates(uow=uow) if block is None else [],
+        own_side=request.app.state.settings.side,
+        priority_classes=PRIORITY_CLASSES,
+        errors=errors or {},
+        done=done,
+        **context,
+    )

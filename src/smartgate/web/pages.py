@@ -1,0 +1,83 @@
+"""What the queue and authority pages share: local clock times, HTMX parts of a page, and
+service refusals turned into messages by field."""
+
+from collections.abc import Callable
+from datetime import date, tzinfo
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import SIDE_TZ, utcnow
+from smartgate.shared.errors import DomainError, FieldError, ValidationFailed
+from smartgate.shared.validation import field_errors
+from smartgate.web.routes import _page, _sign_in_first
+
+T = TypeVar("T")
+
+
+def side_tz(request: Request) -> tzinfo:
+    """The time zone of this instance's side of the border."""
+    return SIDE_TZ[request.app.state.settings.side]  # type: ignore[no-any-return]
+
+
+def today(request: Request) -> date:
+    """Today's date on this instance's side."""
+    return utcnow().astimezone(side_tz(request)).date()
+
+
+def render(
+    request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
+) -> HTMLResponse:
+    """A page (or one block of it) with `clock` (local HH:MM) and `tz_label` (e.g. UTC+7)."""
+    tz = side_tz(request)
+    now = utcnow()
+    offset = now.astimezone(tz).utcoffset()
+    hours = offset.total_seconds() / 3600 if offset else 0
+    return _page(
+        request,
+        name,
+        actor,
+        block,
+        now=now,
+        clock=lambda moment: moment.astimezone(tz).strftime("%H:%M"),
+        tz_label=f"UTC{hours:+.0f}",
+        **context,
+    )
+
+
+def wanted_block(request: Request, block: str) -> str | None:
+    """`block` when HTMX asks for part of the page (polling, a form), else None: the page."""
+    return block if request.headers.get("hx-request") else None
+
+
+def sign_in_first(request: Request) -> Response:
+    """To the sign-in form; an HTMX part reloads its page, which then goes there."""
+    if request.headers.get("hx-request"):
+        return Response(headers={"HX-Refresh": "true"})
+    return _sign_in_first(request)
+
+
+def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str]]:
+    """Run a service call: (its answer, {}), or (None, why it was refused by field; `body` for
+    the request as a whole)."""
+    try:
+        return call(), {}
+    except ValidationError as exc:
+        return None, _by_input(field_errors(exc.errors()))
+    except ValidationFailed as exc:
+        return None, _by_input(exc.errors)
+    except DomainError as exc:
+        return None, {"body": str(exc)}
+
+
+def _by_input(errors: list[FieldError]) -> dict[str, str]:
+    # A form has one input per list (`hs_prefixes`), so `hs_prefixes.1` shows there as item 2.
+    found: dict[str, str] = {}
+    for error in errors:
+        name, _, item = error.field.partition(".")
+        message = f"{int(item) + 1}: {error.message}" if item.isdigit() else error.message
+        found.setdefault(name, message)
+    return found
