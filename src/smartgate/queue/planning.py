@@ -22,7 +22,7 @@ from smartgate.queue import model
 from smartgate.queue.boards import editing
 from smartgate.queue.services import cargo_of, check_date, suspension_reason
 from smartgate.queue.tables import BookingRow, NoticeRow
-from smartgate.queue.waiting import sync_holds
+from smartgate.queue.waiting import notice, sync_holds
 from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, utcnow
@@ -240,7 +240,7 @@ def _move_forward(
                 f"{row.plate}: capacity at {slot:%Y-%m-%d %H:%M} UTC was reduced; your booking "
                 f"moved to {candidate:%Y-%m-%d %H:%M} UTC"
             )
-            return _booking_notice(row, "moved", message, slot)
+            return notice(row, "moved", message, slot)
         candidate += model.SLOT
     # Displaced, not held: the vehicle is free to book again at once.
     row.status, row.hold_reason = "displaced", "capacity reduced; no free hour in the window"
@@ -248,18 +248,7 @@ def _move_forward(
         f"{row.plate}: capacity at {slot:%Y-%m-%d %H:%M} UTC was reduced and no later hour is"
         " free; book again"
     )
-    return _booking_notice(row, "displaced", message, slot)
-
-
-def _booking_notice(row: BookingRow, kind: str, message: str, now: datetime) -> NoticeRow:
-    return NoticeRow(
-        declaration_id=row.declaration_id,
-        owner_id=row.owner_id,
-        plate=row.plate,
-        kind=kind,
-        message=message,
-        created_at=now,
-    )
+    return notice(row, "displaced", message, slot)
 
 
 def _apply_everywhere(
@@ -285,10 +274,10 @@ def _sync_booking_holds(uow: UnitOfWork, gate_id: str, now: datetime) -> None:
         if reason and row.status == "active":
             row.status, row.hold_reason = "held", reason
             uow.queue.add_notices(
-                [_booking_notice(row, "held", f"{row.plate}: booking held: {reason}", now)]
+                [notice(row, "held", f"{row.plate}: booking held: {reason}", now)]
             )
         elif not reason and row.status == "held":
             row.status, row.hold_reason = "active", None
             uow.queue.add_notices(
-                [_booking_notice(row, "released", f"{row.plate}: booking active again", now)]
+                [notice(row, "released", f"{row.plate}: booking active again", now)]
             )

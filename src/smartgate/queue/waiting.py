@@ -215,12 +215,12 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
             board.queue.remove(str(row.id))
             row.status, row.hold_reason = "held", reason
             changed.append(
-                _notice(row, "held", f"{row.plate} held in the waiting area: {reason}", now)
+                notice(row, "held", f"{row.plate} held in the waiting area: {reason}", now)
             )
         elif not reason and row.status == "held":
             row.status, row.hold_reason = "waiting", None
             board.queue.add(waiting(row), now)
-            changed.append(_notice(row, "released", f"{row.plate} is back in line", now))
+            changed.append(notice(row, "released", f"{row.plate} is back in line", now))
     uow.queue.add_notices(changed)
     board.state.synced_at = now
     return len(changed)
@@ -235,7 +235,7 @@ def _release_no_shows(
         if row.called_at is not None and row.called_at < deadline:
             row.status, row.left_at = "no_show", now
             uow.queue.add_notices(
-                [_notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
+                [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
             )
     if _suspensions_changed_since(uow, gate_id, board.state.synced_at, now):
         sync_holds(uow, board, gate_id, direction, now)
@@ -281,9 +281,7 @@ def _mark_called(uow: UnitOfWork, row: QueueEntryRow, lane: str | None, now: dat
         if booking is not None:
             booking.status = "used"
     where = f" to lane {lane}" if lane else ""
-    uow.queue.add_notices(
-        [_notice(row, "called", f"{row.plate}: go to the border{where} now", now)]
-    )
+    uow.queue.add_notices([notice(row, "called", f"{row.plate}: go to the border{where} now", now)])
 
 
 def _finish(
@@ -375,7 +373,8 @@ def _read(uow, queue, row, now, pace=None) -> QueueEntryRead:  # type: ignore[no
     )
 
 
-def _notice(row: QueueEntryRow, kind: str, message: str, now: datetime) -> NoticeRow:
+def notice(row: QueueEntryRow | BookingRow, kind: str, message: str, now: datetime) -> NoticeRow:
+    """A message to whoever declared the truck of a queue entry or booking."""
     return NoticeRow(
         declaration_id=row.declaration_id,
         owner_id=row.owner_id,
