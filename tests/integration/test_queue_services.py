@@ -261,3 +261,13 @@ def test_capacity_drop_moves_the_latest_bookings_forward_with_a_notice(uow):
     assert all(b.slot_start > SLOT for b in after[2:])
     notices = waiting.notices(uow=uow, actor=driver)
     assert sum(n.kind == "moved" for n in notices) == 2
+
+
+def test_capacity_drop_tells_the_waiting_trucks(uow):
+    _capacity(uow, vn=10, cn=10)
+    entry = _arrive(uow, declare(uow, tractor_plate=plate(80), goods=[goods("080390")]))
+    _capacity(uow, vn=4, cn=10)
+    [told] = [
+        n for n in waiting.notices(uow=uow, actor=actor(uow, "driver1")) if n.kind == "slower"
+    ]
+    assert told.plate == entry.plate and "now 4 trucks an hour (was 10)" in told.message

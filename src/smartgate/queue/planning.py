@@ -20,7 +20,7 @@ from smartgate.policy.schemas import (
 from smartgate.policy.tables import SuspensionRow
 from smartgate.queue import model
 from smartgate.queue.boards import editing
-from smartgate.queue.services import cargo_of, check_date, suspension_reason
+from smartgate.queue.services import capacity_at, cargo_of, check_date, suspension_reason
 from smartgate.queue.tables import BookingRow, NoticeRow
 from smartgate.queue.waiting import notice, sync_holds
 from smartgate.registry.model import DIRECTIONS
@@ -48,6 +48,8 @@ def declare_capacity(
     side = data.side or own_side
     with uow:
         rules = _gate_rules(uow, gate_id)
+        this_hour = model.hour_start(now)
+        before = capacity_at(uow, gate_id, data.direction, this_hour)
         day = data.day or now.astimezone(SIDE_TZ[side]).date()
         hours = _utc_hours(day, side, data.from_hour, data.to_hour)
         # A dated figure is stored per UTC date; a standing one holds for every day.
@@ -65,6 +67,9 @@ def declare_capacity(
             )
         uow.session.flush()
         _replan(uow, gate_id, data.direction, now, rules.window_days, rules.booking_share)
+        after = capacity_at(uow, gate_id, data.direction, this_hour)
+        if after < before:
+            _tell_the_waiting_area(uow, gate_id, data.direction, before, after, now)
         result = _capacity_day(uow, gate_id, data.direction, day, side)
         uow.commit()
         return result
@@ -198,6 +203,22 @@ def _capacity_day(
         effective = policy.effective_capacity(figures, moment.date(), moment.hour)
         hours.append(CapacityHour(start=moment, vn=vn, cn=cn, effective=effective))
     return CapacityDay(gate_id=gate_id, direction=direction, day=day, hours=hours)  # type: ignore[arg-type]
+
+
+def _tell_the_waiting_area(
+    uow: UnitOfWork, gate_id: str, direction: str, before: int, after: int, now: datetime
+) -> None:
+    # Live-queue trucks keep their place but will be called later: they hear it from us.
+    message = (
+        f"capacity now {after} trucks an hour (was {before}); your place in line is unchanged, "
+        "expect a later call"
+    )
+    uow.queue.add_notices(
+        [
+            notice(row, "slower", f"{row.plate}: {message}", now)
+            for row in uow.queue.entries(gate_id, direction, ("waiting", "held"))
+        ]
+    )
 
 
 def _replan(
