@@ -53,14 +53,12 @@ def capacity(
         CapacityIn, direction=direction, trucks_per_hour=trucks_per_hour, from_hour=from_hour,
         to_hour=to_hour, side=side, lane=lane, day=day,
     )  # fmt: skip
+    actor = actor_for_username(uow=uow(), username=as_user)
+    own_side = settings().side
     declared = planning.declare_capacity(
-        uow=uow(),
-        actor=actor_for_username(uow=uow(), username=as_user),
-        gate_id=gate,
-        data=data,
-        own_side=settings().side,
+        uow=uow(), actor=actor, gate_id=gate, data=data, own_side=own_side
     )
-    console.print(capacity_table(declared, data.side or settings().side))
+    console.print(capacity_table(declared, data.side or own_side))
 
 
 @app.command("show-capacity")
@@ -186,7 +184,7 @@ def set_rules(
     console.print(rules_table(gate, saved, changed=set(changes)))
 
 
-# --- shared with `smartgate queue` -------------------------------------------------------
+# --- options in, local times out (`smartgate queue` shares these) ------------------------
 
 
 def parsed(schema: type[Schema], **options: Any) -> Schema:
