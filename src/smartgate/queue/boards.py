@@ -51,14 +51,18 @@ def _lock(key: tuple[str, str, str]) -> threading.Lock:
 
 
 def _current(
-    uow: UnitOfWork, key: tuple[str, str, str], version: int, rules: CallRules, now: datetime
+    uow: UnitOfWork,
+    key: tuple[str, str, str],
+    state: QueueStateRow | None,
+    version: int,
+    rules: CallRules,
+    now: datetime,
 ) -> GateQueue:
     cached = _boards.get(key)
     if cached is not None and cached.version == version and cached.rules == rules:
         return cached.queue
     _, gate_id, direction = key
     rows = uow.queue.entries(gate_id, direction, ("waiting",))
-    state = uow.queue.state(gate_id, direction)
     queue = build_queue((waiting(r) for r in rows), rules, now)
     queue.booked_since_live = state.booked_since_live if state else 0
     _boards[key] = _Cached(version, rules, queue)
@@ -72,7 +76,7 @@ def reading(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Ite
     state = uow.queue.state(gate_id, direction)
     rules = uow.policy.rules(gate_id).call_rules()
     with _lock(key):
-        yield _current(uow, key, state.version if state else 0, rules, now)
+        yield _current(uow, key, state, state.version if state else 0, rules, now)
 
 
 @dataclass
@@ -93,7 +97,7 @@ def editing(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Ite
     rules = uow.policy.rules(gate_id)
     key = _key(uow, gate_id, direction)
     with _lock(key):
-        queue = _current(uow, key, state.version - 1, rules.call_rules(), now)
+        queue = _current(uow, key, state, state.version - 1, rules.call_rules(), now)
         del _boards[key]
     yield Board(queue, state, rules)
     state.booked_since_live = queue.booked_since_live

@@ -5,7 +5,7 @@ the same unit of work that records the change.
 """
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
@@ -20,12 +20,12 @@ from smartgate.policy.schemas import (
 from smartgate.policy.tables import SuspensionRow
 from smartgate.queue import model
 from smartgate.queue.boards import editing
-from smartgate.queue.services import capacity_at, cargo_of, check_date, suspension_reason
+from smartgate.queue.services import capacity_at, cargo_of, check_date, suspensions_of
 from smartgate.queue.tables import BookingRow, NoticeRow
 from smartgate.queue.waiting import notice, sync_holds
 from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.actor import Actor
-from smartgate.shared.clock import SIDE_TZ, as_utc, utcnow
+from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.uow import UnitOfWork
 
@@ -181,7 +181,7 @@ def _gate_rules(uow: UnitOfWork, gate_id: str) -> policy.GateRules:
 
 
 def _utc_hours(day: date, side: str, from_hour: int, to_hour: int) -> list[datetime]:
-    start = datetime.combine(day, time(0), SIDE_TZ[side]).astimezone(UTC)
+    start = local_day_start(day, SIDE_TZ[side])
     return [start + timedelta(hours=h) for h in range(from_hour, to_hour)]
 
 
@@ -287,11 +287,14 @@ def _apply_everywhere(
 def _sync_booking_holds(uow: UnitOfWork, gate_id: str, now: datetime) -> None:
     rules = uow.policy.rules(gate_id)
     start = model.hour_start(now)
+    stops = suspensions_of(uow, gate_id, start)
     for row in uow.queue.bookings_between(
         gate_id, start, start + timedelta(days=rules.window_days + 1), ("active", "held")
     ):
         trip = uow.session.get_one(DeclarationRow, row.declaration_id)
-        reason = suspension_reason(uow, cargo_of(trip), row.slot_start, trip.delivery_mode, rules)
+        reason = policy.stop_reason(
+            stops, cargo_of(trip), row.slot_start, trip.delivery_mode, rules
+        )
         if reason and row.status == "active":
             row.status, row.hold_reason = "held", reason
             uow.queue.add_notices(

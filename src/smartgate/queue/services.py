@@ -2,7 +2,7 @@
 
 import secrets
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +22,7 @@ from smartgate.queue.schemas import (
 )
 from smartgate.queue.tables import BookingRow
 from smartgate.shared.actor import Actor
-from smartgate.shared.clock import SIDE_TZ, as_utc, utcnow
+from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import (
     Conflict,
     FieldError,
@@ -72,7 +72,7 @@ def suspension_reason(
 def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str) -> SlotDay:
     """Every hour of a local date with capacity: how many places are booked and left."""
     check_date(day, "date")
-    start = datetime.combine(day, time(0), SIDE_TZ[side]).astimezone(UTC)
+    start = local_day_start(day, SIDE_TZ[side])
     end = start + timedelta(days=1)
     with uow:
         if uow.registry.gate_name(gate_id) is None:

@@ -43,7 +43,7 @@ def check_in(
         if already is not None:
             raise Conflict(f"{trip.tractor_plate} is already {already.status} at {already.gate_id}")
         with editing(uow, gate_id, trip.direction, now) as board:
-            _release_no_shows(uow, board, gate_id, trip.direction, now)
+            _catch_up(uow, board, gate_id, trip.direction, now)
             reason = suspension_reason(uow, cargo_of(trip), now, trip.delivery_mode, board.rules)
             row = _entry(trip, booking.slot_start if booking else None, booking, now, reason)
             try:
@@ -65,7 +65,7 @@ def call_next(
     _ensure_runs_gate(actor, gate_id)
     with uow:
         with editing(uow, gate_id, data.direction, now) as board:
-            _release_no_shows(uow, board, gate_id, data.direction, now)
+            _catch_up(uow, board, gate_id, data.direction, now)
             room = _room_this_hour(uow, gate_id, data.direction, now)
             picked = [w for _ in range(min(data.count, room)) if (w := board.queue.call_next(now))]
             rows = uow.queue.entries_by_ids([uuid.UUID(w.id) for w in picked])
@@ -202,9 +202,9 @@ def called_display(
 # --- helpers ----------------------------------------------------------------------------
 
 
-def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime) -> int:
+def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime) -> None:
     """Hold every waiting truck a suspension or green-zone mode now stops, release every held
-    truck nothing stops any more (back in its old place); returns how many changed."""
+    truck nothing stops any more (back in its old place)."""
     changed = []
     stops = suspensions_of(uow, gate_id, now)
     for row in uow.queue.entries(gate_id, direction, ("waiting", "held")):
@@ -223,7 +223,14 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
             changed.append(notice(row, "released", f"{row.plate} is back in line", now))
     uow.queue.add_notices(changed)
     board.state.synced_at = now
-    return len(changed)
+
+
+def _catch_up(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime) -> None:
+    # What the clock changed since the queue last moved: overdue calls, suspensions that began
+    # or ended on their own.
+    _release_no_shows(uow, board, gate_id, direction, now)
+    if _suspensions_changed_since(uow, gate_id, board.state.synced_at, now):
+        sync_holds(uow, board, gate_id, direction, now)
 
 
 def _release_no_shows(
@@ -237,8 +244,6 @@ def _release_no_shows(
             uow.queue.add_notices(
                 [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
             )
-    if _suspensions_changed_since(uow, gate_id, board.state.synced_at, now):
-        sync_holds(uow, board, gate_id, direction, now)
 
 
 def _suspensions_changed_since(

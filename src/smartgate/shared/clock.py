@@ -1,6 +1,6 @@
 """Time in one place: the database stores UTC, people see local time."""
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # UTC+7, no daylight saving
@@ -18,3 +18,8 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def local_day_start(day: date, tz: tzinfo) -> datetime:
+    """Midnight of a date on a local clock, in UTC."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
