@@ -1,6 +1,6 @@
 """Benchmark: how many declarations per second smartgate stores, in-process and over HTTP.
 
-    python bench/declarations.py [--count 10000] [--clients 8] [--server-url URL]
+    python -m bench.declarations [--count 10000] [--clients 8] [--server-url URL]
 
 The URL names a PostgreSQL server (default postgresql+psycopg://postgres@127.0.0.1:5432).
 The bench works only in its own database `smartgate_bench`: it creates it when missing,
@@ -17,15 +17,11 @@ import argparse
 import json
 import os
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
+from bench.harness import demo_server
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -214,55 +211,6 @@ def bench_service(settings: Settings, numbering: Numbering, count: int) -> float
 # --- phase 2: HTTP ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(settings: Settings, log: Path) -> Iterator[str]:
-    """`smartgate serve --demo` on the bench database in a subprocess; yields its base URL."""
-    port = free_port()
-    env = os.environ | {"SMARTGATE_DATABASE_URL": settings.database_url, "SMARTGATE_SIDE": "VN"}
-    command = [sys.executable, "-m", "smartgate.cli", "serve", "--demo", "--port", str(port)]
-    with log.open("w") as out:
-        # Output goes to a file: an unread pipe would fill up and stall the server.
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process, log)
-        yield base
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server, killing it if it does not stop within 15 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Block until /healthz answers 200; fail with the server's log if it dies or hangs."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.1)
-    raise SystemExit(f"server not healthy after 60 s:\n{log.read_text()}")
-
-
 def sign_in(base: str) -> str:
     """A bearer token for forwarder1 through the OAuth2 password flow."""
     answer = httpx.post(
@@ -330,7 +278,7 @@ def bench_http(
     """Declarations created per second by POSTs to `smartgate serve` from `clients` threads."""
     # The clients share two CPUs (or however many) with the server, so keep them lean.
     warm_up, timed = encoded(numbering.payloads(WARM_UP)), encoded(numbering.payloads(count))
-    with server(settings, log) as base:
+    with demo_server(settings.database_url, log) as (base, _):
         token = sign_in(base)
         warm_up_outcome, _ = post_concurrently(base, token, warm_up, clients, lambda: None)
         report_statuses(warm_up_outcome, "warm-up")

@@ -1,6 +1,6 @@
 """Benchmark: the waiting area at 100,000 trucks, and slot bookings from 32 HTTP clients.
 
-    python bench/queue.py [--sizes 1000,10000,100000] [--service-sizes 1000,100000]
+    python -m bench.queue [--sizes 1000,10000,100000] [--service-sizes 1000,100000]
                           [--lookups 2000] [--calls 300] [--bookings 6000] [--clients 32]
                           [--server-url URL]
 
@@ -24,30 +24,24 @@ empties its schema at the start and leaves the data behind for inspection. It pr
 figure beside its target and exits 0: it is a benchmark, not a test.
 """
 
-# ruff: noqa: E402  (the import path must be fixed before anything imports `queue`)
-import os
-import sys
+if __name__ == "queue":  # imported as the standard library's `queue` by a script beside it
+    raise ImportError("bench/queue.py shadows the standard library: run python -m bench.<name>")
 
-# Run as `python bench/queue.py`, this file would stand in for the standard library's `queue`
-# module, which concurrent.futures and httpx import: take its folder off the import path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import argparse
 import json
 import math
+import os
 import random
 import secrets
-import socket
 import statistics
-import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -59,6 +53,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
+from bench.harness import demo_server
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -492,54 +487,6 @@ def trip_to_book(index: int, arrival: datetime) -> DeclarationCreate:
     )
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(settings: Settings, log: Path) -> Iterator[tuple[str, int]]:
-    """`smartgate serve` on the bench database in a subprocess; yields its URL and pid."""
-    port = free_port()
-    env = os.environ | {
-        "SMARTGATE_DATABASE_URL": settings.database_url,
-        "SMARTGATE_DEMO": "1",
-        "SMARTGATE_SIDE": "VN",
-    }
-    command = [sys.executable, "-m", "smartgate.cli", "serve", "--port", str(port)]
-    with log.open("w") as out:
-        # Output goes to a file: an unread pipe would fill up and stall the server.
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process, log)
-        yield base, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Block until /healthz answers 200; fail with the server's log if it dies or hangs."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.1)
-    raise SystemExit(f"server not healthy after 60 s:\n{log.read_text()}")
-
-
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds a process has used so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -662,7 +609,10 @@ def bench_http(settings: Settings, count: int, clients: int, rng: random.Random)
     warm_up = clients * WARM_UP
     quotas = slot_quotas(uow, round((warm_up + count) * FILL))
     requests = booking_requests(declare_trips(uow, warm_up + count), list(quotas), rng)
-    with tempfile.TemporaryDirectory() as tmp, server(settings, Path(tmp) / "log") as (base, pid):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        demo_server(settings.database_url, Path(tmp) / "log") as (base, pid),
+    ):
         rate_limit = lift_rate_limit(base)
         headers = {username: bearer(base, username) for username in BOOKERS}
         warmed, _ = post_concurrently(base, headers, requests[:warm_up], clients)

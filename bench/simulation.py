@@ -1,6 +1,6 @@
 """Benchmark: issue #5's M/M/8 queue in smartgate's kernel and in SimPy, in one run.
 
-    python bench/simulation.py [--customers 200000] [--replications 5] [--seed 0]
+    python -m bench.simulation [--customers 200000] [--replications 5] [--seed 0]
 
 The model: Poisson arrivals at lambda = 7.2 an hour, 8 servers, exponential service at
 mu = 1 an hour, FIFO; each replication serves `--customers` customers and leaves the first
