@@ -112,44 +112,26 @@ def test_unknown_user_is_one_line(tmp_path, env):
 def test_users_create_and_weak_passwords(env):
     real = env | {"SMARTGATE_DEMO": "0", "SMARTGATE_SECRET_KEY": "x" * 40}
     _prepare(env)
-    weak = run(
-        "users",
-        "create",
-        "op2",
-        "--role",
-        "operator",
-        "--name",
-        "Op",
-        "--gate",
-        "chi-ma",
-        env=real | {"SMARTGATE_NEW_PASSWORD": "short"},
-    )
+
+    def create_op2(password: str) -> subprocess.CompletedProcess[str]:
+        command = (
+            "users",
+            "create",
+            "op2",
+            "--role",
+            "operator",
+            "--name",
+            "Op",
+            "--gate",
+            "chi-ma",
+        )
+        return run(*command, env=real | {"SMARTGATE_NEW_PASSWORD": password})
+
+    weak = create_op2("short")
     assert weak.returncode == 1 and "password: must have at least 10 characters" in weak.stderr
-    made = run(
-        "users",
-        "create",
-        "op2",
-        "--role",
-        "operator",
-        "--name",
-        "Op",
-        "--gate",
-        "chi-ma",
-        env=real | {"SMARTGATE_NEW_PASSWORD": "a-long-passphrase"},
-    )
+    made = create_op2("a-long-passphrase")
     assert made.returncode == 0, made.stderr
-    again = run(
-        "users",
-        "create",
-        "op2",
-        "--role",
-        "operator",
-        "--name",
-        "Op",
-        "--gate",
-        "chi-ma",
-        env=real | {"SMARTGATE_NEW_PASSWORD": "a-long-passphrase"},
-    )
+    again = create_op2("a-long-passphrase")
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
