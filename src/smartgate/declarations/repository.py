@@ -3,11 +3,12 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from smartgate.declarations.tables import DeclarationRow, HistoryRow
+from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
 from smartgate.shared.actor import Actor
 
 
@@ -29,9 +30,25 @@ class DeclarationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, row: DeclarationRow) -> None:
-        """Stage a new declaration with its lines and containers."""
-        self.session.add(row)
+    def insert_new(
+        self,
+        *,
+        declarations: list[dict[str, Any]],
+        containers: list[dict[str, Any]],
+        goods: list[dict[str, Any]],
+        history: list[dict[str, Any]],
+    ) -> None:
+        """Insert new declarations with their containers, goods lines and first history
+        entries: one statement per table, whatever the count."""
+        # Core inserts, not ORM objects: the ORM's flush was half the cost of a declaration.
+        for table, rows in (
+            (DeclarationRow, declarations),
+            (ContainerRow, containers),
+            (GoodsLineRow, goods),
+            (HistoryRow, history),
+        ):
+            if rows:
+                self.session.execute(insert(table.__table__), rows)
 
     def add_history(self, entries: list[HistoryRow]) -> None:
         """Stage history entries."""

@@ -17,7 +17,7 @@ from smartgate.declarations.schemas import (
     GoodsLineRead,
     HistoryRead,
 )
-from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
+from smartgate.declarations.tables import DeclarationRow, HistoryRow
 from smartgate.registry.model import hs_permitted
 from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
@@ -60,41 +60,102 @@ def _check_new(data: DeclarationCreate, rules: GateRules | None, now: datetime) 
     return errors
 
 
-def _new_row(data: DeclarationCreate, actor: Actor, now: datetime) -> DeclarationRow:
-    return DeclarationRow(
-        id=uuid.uuid4(),
-        gate_id=data.gate_id,
-        direction=data.direction,
-        tractor_plate=data.tractor_plate,
-        trailer_plate=data.trailer_plate,
-        driver_name=data.driver_name,
-        driver_phone=data.driver_phone,
-        delivery_mode=data.delivery_mode,
-        expected_arrival=as_utc(data.expected_arrival),
-        status="declared",
-        owner_id=actor.user_id,
-        owner_name=actor.username,
-        company=actor.company,
-        created_at=now,
-        updated_at=now,
-        version=1,
-        containers=[ContainerRow(position=i, number=n) for i, n in enumerate(data.containers)],
-        goods=[GoodsLineRow(line_no=i + 1, **g.model_dump()) for i, g in enumerate(data.goods)],
-    )
+@dataclass
+class NewDeclaration:
+    """The rows of a declaration about to be stored, as column values."""
+
+    declaration: dict[str, Any]
+    containers: list[dict[str, Any]]
+    goods: list[dict[str, Any]]
+    history: dict[str, Any]
+    data: DeclarationCreate
+
+    def read(self) -> DeclarationRead:
+        """The API view of the stored declaration, without reading it back."""
+        row = self.declaration
+        return DeclarationRead(
+            **{name: row[name] for name in READ_COLUMNS},
+            containers=list(self.data.containers),
+            goods=[
+                GoodsLineRead(**g, line_no=i + 1)
+                for i, g in enumerate(self.data.model_dump()["goods"])
+            ],
+            owner=row["owner_name"],
+        )
 
 
-def _stage_new(
-    uow: UnitOfWork, actor: Actor, data: DeclarationCreate, rules: GateRules | None, now: datetime
-) -> DeclarationRow:
+READ_COLUMNS = tuple(
+    name for name in DeclarationRead.model_fields if name not in ("containers", "goods", "owner")
+)
+
+
+def _new_declaration(
+    data: DeclarationCreate, actor: Actor, now: datetime, copied_from: uuid.UUID | None
+) -> NewDeclaration:
+    declaration_id = uuid.uuid4()
+    arrival = as_utc(data.expected_arrival)
+    declaration = {
+        "id": declaration_id,
+        "gate_id": data.gate_id,
+        "direction": data.direction,
+        "tractor_plate": data.tractor_plate,
+        "trailer_plate": data.trailer_plate,
+        "driver_name": data.driver_name,
+        "driver_phone": data.driver_phone,
+        "delivery_mode": data.delivery_mode,
+        "expected_arrival": arrival,
+        "status": "declared",
+        "owner_id": actor.user_id,
+        "owner_name": actor.username,
+        "company": actor.company,
+        "copied_from": copied_from,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+    containers = [
+        {"declaration_id": declaration_id, "position": i, "number": number}
+        for i, number in enumerate(data.containers)
+    ]
+    goods = [
+        {"declaration_id": declaration_id, "line_no": i + 1, **line.model_dump()}
+        for i, line in enumerate(data.goods)
+    ]
+    # The history starts with the whole declaration as created, in JSON-ready form.
+    after = {**data.model_dump(), "expected_arrival": arrival.isoformat()}
+    history = {
+        "declaration_id": declaration_id,
+        "seq": 1,
+        "at": now,
+        "actor": actor.username,
+        "action": "created",
+        "path": "",
+        "before": None,
+        "after": after,
+    }
+    return NewDeclaration(declaration, containers, goods, history, data)
+
+
+def _checked_new(
+    actor: Actor,
+    data: DeclarationCreate,
+    rules: GateRules | None,
+    now: datetime,
+    copied_from: uuid.UUID | None = None,
+) -> NewDeclaration:
     errors = _check_new(data, rules, now)
     if errors:
         raise ValidationFailed(errors)
-    row = _new_row(data, actor, now)
-    uow.declarations.add(row)
-    uow.declarations.add_history(
-        [history_entry(row, actor, now, 1, "created", "", None, snapshot(row))]
+    return _new_declaration(data, actor, now, copied_from)
+
+
+def _store(uow: UnitOfWork, new: list[NewDeclaration]) -> None:
+    uow.declarations.insert_new(
+        declarations=[n.declaration for n in new],
+        containers=[c for n in new for c in n.containers],
+        goods=[g for n in new for g in n.goods],
+        history=[n.history for n in new],
     )
-    return row
 
 
 def declare(*, uow: UnitOfWork, actor: Actor, data: DeclarationCreate) -> DeclarationRead:
@@ -102,9 +163,10 @@ def declare(*, uow: UnitOfWork, actor: Actor, data: DeclarationCreate) -> Declar
     model.ensure_may_declare(actor)
     now = utcnow()
     with uow:
-        row = _stage_new(uow, actor, data, gate_rules(uow, data.gate_id, data.direction), now)
+        new = _checked_new(actor, data, gate_rules(uow, data.gate_id, data.direction), now)
+        _store(uow, [new])
         uow.commit()
-        return to_read(row)
+        return new.read()
 
 
 @dataclass
@@ -129,19 +191,22 @@ def declare_many(
     outcome = BulkOutcome(created=[], failed={})
     with uow:
         rules: dict[tuple[str, str], GateRules | None] = {}
+        staged: list[NewDeclaration] = []
         for index, data in enumerate(items):
             key = (data.gate_id, data.direction)
             if key not in rules:
                 rules[key] = gate_rules(uow, *key)
             try:
-                outcome.created.append(_stage_new(uow, actor, data, rules[key], now).id)
+                staged.append(_checked_new(actor, data, rules[key], now))
             except ValidationFailed as failure:
                 outcome.failed[index] = failure
             if progress:
                 progress(index + 1)
         if outcome.failed and not partial:
-            return BulkOutcome(created=[], failed=outcome.failed)
+            return outcome
+        _store(uow, staged)
         uow.commit()
+    outcome.created = [n.declaration["id"] for n in staged]
     return outcome
 
 
@@ -156,10 +221,11 @@ def copy(
         data = DeclarationCreate.model_validate(
             {**_as_create(source), **changes.model_dump(exclude_unset=True)}
         )
-        row = _stage_new(uow, actor, data, gate_rules(uow, data.gate_id, data.direction), now)
-        row.copied_from = source.id
+        rules = gate_rules(uow, data.gate_id, data.direction)
+        new = _checked_new(actor, data, rules, now, copied_from=source.id)
+        _store(uow, [new])
         uow.commit()
-        return to_read(row)
+        return new.read()
 
 
 def _as_create(row: DeclarationRow) -> dict[str, Any]:
@@ -206,13 +272,6 @@ def _visible(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> Declar
     if row is None:
         raise NotFound(f"declaration {declaration_id} does not exist")
     return row
-
-
-def snapshot(row: DeclarationRow) -> dict[str, Any]:
-    """The declaration as plain JSON-ready data, for the history."""
-    data = _as_create(row)
-    data["expected_arrival"] = row.expected_arrival.isoformat()
-    return data
 
 
 def to_read(row: DeclarationRow) -> DeclarationRead:
