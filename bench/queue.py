@@ -2,7 +2,7 @@
 
     python -m bench.queue [--sizes 1000,10000,100000] [--service-sizes 1000,100000]
                           [--lookups 2000] [--calls 300] [--bookings 6000] [--clients 32]
-                          [--server-url URL]
+                          [--parts model,services,http] [--server-url URL]
 
 Part 1 times the pure ordering model, `GateQueue.position` and `GateQueue.call_next`, at each
 size: p50 and p99 in µs, and how the cost grows from the smallest size to the largest
@@ -709,6 +709,18 @@ def sizes(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
+PARTS = ("model", "services", "http")
+
+
+def parts(text: str) -> tuple[str, ...]:
+    """'services,http' -> ("services", "http"), refusing unknown names."""
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown part {', '.join(sorted(unknown))}")
+    return chosen
+
+
 def arguments() -> argparse.Namespace:
     """The command line: sizes, how many operations, clients and which server."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -721,6 +733,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--bookings", type=int, default=6_000, help="timed booking requests")
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
     parser.add_argument("--seed", type=int, default=1, help="seed of the made-up trucks")
+    parser.add_argument(
+        "--parts", type=parts, default=PARTS, help="which parts to run, e.g. services,http"
+    )
     parser.add_argument(
         "--server-url",
         default=os.environ.get("SMARTGATE_BENCH_SERVER_URL", DEFAULT_SERVER),
@@ -737,30 +752,43 @@ def main() -> None:
         f"[bold]smartgate queue bench[/] on {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f} (other work on the machine slows every figure)"
     )
-    model = bench_model(args.sizes, args.lookups, args.calls, rng)
-    console.print(
-        latency_table(
-            "Part 1: pure model, GateQueue of one gate and direction",
-            "rate = calls a second on one core; the clock stands still",
-            model,
-            MICROSECONDS,
+    if "model" in args.parts:
+        model = bench_model(args.sizes, args.lookups, args.calls, rng)
+        console.print(
+            latency_table(
+                "Part 1: pure model, GateQueue of one gate and direction",
+                "rate = calls a second on one core; the clock stands still",
+                model,
+                MICROSECONDS,
+            )
         )
-    )
+    if "services" not in args.parts and "http" not in args.parts:
+        return
     settings = fresh_bench_database(args.server_url)
     uow = bootstrap.unit_of_work(settings)
     console.print(f"prepared {make_url(settings.database_url).render_as_string()} (demo, VN)")
     declare_capacity(uow, QUEUE_GATE, 1_000, ALL_DAY)  # room to call every timed truck
     declare_capacity(uow, BOOKING_GATE, BOOKING_CAPACITY, BOOKING_HOURS)
-    used = [bench_services(settings, n, args.lookups, args.calls, rng) for n in args.service_sizes]
-    console.print(
-        latency_table(
-            f"Part 2: use-cases on PostgreSQL, {QUEUE_GATE} {DIRECTION}, one transaction each",
-            "rebuild = the first call after loading, which builds the in-memory board from the "
-            "rows; it is left out of the percentiles",
-            used,
-            MILLISECONDS,
+    if "services" in args.parts:
+        used = [
+            bench_services(settings, n, args.lookups, args.calls, rng) for n in args.service_sizes
+        ]
+        console.print(
+            latency_table(
+                f"Part 2: use-cases on PostgreSQL, {QUEUE_GATE} {DIRECTION}, one transaction each",
+                "rebuild = the first call after loading, which builds the in-memory board from "
+                "the rows; it is left out of the percentiles",
+                used,
+                MILLISECONDS,
+            )
         )
-    )
+    if "http" in args.parts:
+        bench_http_part(settings, args, rng)
+    console.print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+
+def bench_http_part(settings: Settings, args: argparse.Namespace, rng: random.Random) -> None:
+    """Part 3 with its report."""
     booked = bench_http(settings, args.bookings, args.clients, rng)
     low, high = booked.rate_limit
     console.print(
@@ -772,7 +800,6 @@ def main() -> None:
         console.print(table)
     for line in (booked.outcome.samples + booked.overbooked + booked.miscounted)[:10]:
         console.print(f"  [red]{line}[/]")
-    console.print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ def _forget_caches() -> None:
     # What a rolled-back test cached would not match the rows any more.
     boards.forget_all()
     forget_cached_permits()
+    identity.forget_remembered_actors()
 
 
 @pytest.fixture(scope="session")

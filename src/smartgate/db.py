@@ -72,8 +72,7 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def insert_ignoring_duplicates(session: Session, table: type[Base], **values: Any) -> None:
-    """INSERT a row unless one with the same key exists (PostgreSQL and SQLite alike)."""
+def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
+    """The INSERT construct of the session's database, which knows ON CONFLICT."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, services, waiting
+from smartgate.queue import boards, planning, services, waiting
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
 from smartgate.shared.errors import Conflict, Forbidden, TooManyRequests, ValidationFailed
 
@@ -183,6 +183,22 @@ def test_hourly_capacity_caps_the_calls(uow):
     with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
         _call(uow, minutes=40)
     assert len(_call(uow, minutes=61)) == 1  # the next hour has room again
+
+
+def test_the_boards_memory_of_calls_and_capacity_survives_a_restart_and_follows_changes(uow):
+    _capacity(uow, vn=2, cn=2)
+    trips = [declare(uow, tractor_plate=plate(33 + i), goods=[goods("080390")]) for i in range(4)]
+    entries = [_arrive(uow, trip, i) for i, trip in enumerate(trips)]
+    assert len(_call(uow, count=2)) == 2
+    boards.forget_all()  # a restarted server rebuilds the board from the rows
+    with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
+        _call(uow, minutes=31)
+    driver = actor(uow, "driver1")
+    slow = waiting.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
+    _capacity(uow, vn=3, cn=3)  # raised within the hour: one more call fits at once
+    assert [c.plate for c in _call(uow, minutes=32)] == [plate(35)]
+    fast = waiting.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
+    assert (slow.position, fast.position) == (1, 0) and fast.eta is not None
 
 
 def test_no_show_is_released_and_repeated_no_shows_block_booking(uow):

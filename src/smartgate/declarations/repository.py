@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
 from smartgate.shared.actor import Actor
@@ -54,11 +54,16 @@ class DeclarationRepository:
         """Stage history entries."""
         self.session.add_all(entries)
 
-    def get_visible(self, declaration_id: uuid.UUID, actor: Actor) -> DeclarationRow | None:
-        """The declaration if it exists and `actor` may see it."""
+    def get_visible(
+        self, declaration_id: uuid.UUID, actor: Actor, *, with_containers: bool = True
+    ) -> DeclarationRow | None:
+        """The declaration if it exists and `actor` may see it; without containers (loaded
+        only if touched) for the queue, which looks at the truck and its goods."""
         query = _visible_to(select(DeclarationRow), actor).where(
             DeclarationRow.id == declaration_id
         )
+        if not with_containers:
+            query = query.options(lazyload(DeclarationRow.containers))
         return self.session.scalar(query)
 
     def get_for_update(self, declaration_id: uuid.UUID, actor: Actor) -> DeclarationRow | None:

@@ -1,5 +1,6 @@
 """Identity use-cases: create users, sign in, recognise a token."""
 
+import time
 from dataclasses import dataclass
 
 from smartgate.identity import model
@@ -10,6 +11,12 @@ from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
 from smartgate.uow import UnitOfWork
+
+# Nothing changes a user's role, company, gate or active flag in place today; whatever does must
+# call forget_remembered_actors, and other processes catch up within the TTL.
+ACTOR_TTL_SECONDS = 30.0
+MAX_REMEMBERED_TOKENS = 10_000
+_actors: dict[tuple[str, str], tuple[float, Actor]] = {}
 
 
 class BadCredentials(DomainError):
@@ -104,15 +111,30 @@ def actor_for_username(*, uow: UnitOfWork, username: str) -> Actor:
 
 
 def actor_for_token(*, uow: UnitOfWork, token: str, secret: str) -> Actor | None:
-    """The active user a token belongs to, or None."""
+    """The active user a token belongs to, or None. A recognised token is remembered for
+    ACTOR_TTL_SECONDS: every API call carries one, and looking its user up each time cost a
+    database round trip per request."""
     username = read_token(token, secret=secret)
     if username is None:
         return None
+    key, now = (uow.database, token), time.monotonic()
+    cached = _actors.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     with uow:
         user = uow.users.by_username(username)
         if user is None or not user.active:
             return None
-        return _actor(user)
+        actor = _actor(user)
+    if len(_actors) >= MAX_REMEMBERED_TOKENS:
+        _actors.clear()  # expired entries pile up otherwise; forgetting costs one look-up each
+    _actors[key] = (now + ACTOR_TTL_SECONDS, actor)
+    return actor
+
+
+def forget_remembered_actors() -> None:
+    """Forget recognised tokens (between tests that roll back, or after changing users)."""
+    _actors.clear()
 
 
 def _actor(user: UserRow) -> Actor:

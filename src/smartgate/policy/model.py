@@ -137,3 +137,28 @@ def green_zone_fault(rules: GateRules, delivery_mode: str) -> str | None:
         modes = ", ".join(sorted(CONTACTLESS_MODES))
         return f"green-zone mode: only contactless delivery ({modes}); drivers do not cross"
     return None
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """Everything a gate's authorities decided that bears on one direction's traffic."""
+
+    rules: GateRules
+    capacity: tuple[CapacityFigure, ...]
+    suspensions: tuple[Suspension, ...]  # those that may touch this gate and direction
+
+    def capacity_at(self, hour: datetime) -> int:
+        """Trucks per hour both sides handle in the hour starting at `hour`."""
+        return effective_capacity(self.capacity, hour.date(), hour.hour)
+
+    def stop_reason(self, cargo: Cargo, at: datetime, delivery_mode: str) -> str | None:
+        """Why a truck may not cross at `at`: a suspension or green-zone mode; else None."""
+        return stop_reason(self.suspensions, cargo, at, delivery_mode, self.rules)
+
+    def suspensions_changed(self, since: datetime | None, now: datetime) -> bool:
+        """True when a suspension began or ended on its own clock in (since, now]."""
+        return any(
+            moment is not None and (since is None or since < moment) and moment <= now
+            for s in self.suspensions
+            for moment in (s.starts_at, s.ends_at)
+        )

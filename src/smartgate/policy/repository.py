@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from smartgate.policy.model import CapacityFigure, GateRules
+from smartgate.policy.model import CapacityFigure, GateRules, Scope, Suspension
 from smartgate.policy.tables import CapacityRow, GateRulesRow, SuspensionRow
 
 RULE_FIELDS = tuple(GateRules.__dataclass_fields__)
@@ -85,6 +85,18 @@ class PolicyRepository:
                 or_(SuspensionRow.ends_at.is_(None), SuspensionRow.ends_at > current_at)
             )
         return list(self.session.scalars(query))
+
+    def stops(self, gate_id: str, *, current_at: datetime | None = None) -> list[Suspension]:
+        """The suspensions touching a gate as rules to apply, optionally only those not ended."""
+        return [
+            Suspension(
+                Scope(row.gate_id, row.direction, tuple(row.hs_prefixes), tuple(row.flags)),
+                row.starts_at,
+                row.ends_at,
+                row.reason,
+            )
+            for row in self.suspensions(gate_id=gate_id, current_at=current_at)
+        ]
 
     def rules(self, gate_id: str) -> GateRules:
         """A gate's queue rules, the defaults when its authority set none."""

@@ -1,32 +1,82 @@
-"""Each process keeps every gate's ordered queue in memory, checked against the database.
+"""Each process keeps every gate's waiting area in memory, checked against the database.
 
 Ordering 100,000 waiting trucks from SQL on every call would cost a scan; the in-memory
-`GateQueue` answers in O(log n). The database stays the truth: each change bumps a version in
-`queue_state` under a write lock, and a board whose version does not match is rebuilt from the
-rows, so several processes (or a restart) never act on a stale order.
+`GateQueue` answers in O(log n). Beside it the board keeps what every call and look-up needs:
+the gate's rules, capacity and suspensions, and the recent calls (for the pace and the hourly
+cap), so a look-up reads one version number and a call reads no policy table at all.
+
+The database stays the truth: each change bumps a version in `queue_state` under a write lock,
+and a board whose version does not match is rebuilt from the rows, so several processes (or a
+restart) never act on a stale board. Policy changes go through `editing(..., fresh_policy=True)`
+and so bump the version too; bookings, which need the policy but not the line, read it alone
+through `policy_of`.
 """
 
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from smartgate.policy.model import GateRules
-from smartgate.queue.model import CallRules, GateQueue, Waiting, build_queue
-from smartgate.queue.tables import QueueEntryRow, QueueStateRow
+from sortedcontainers import SortedList
+
+from smartgate.policy.model import GatePolicy, GateRules
+from smartgate.queue.model import GateQueue, Waiting, build_queue, hour_start
+from smartgate.queue.tables import QueueEntryRow
 from smartgate.uow import UnitOfWork
+
+HOUR = timedelta(hours=1)
+# Calls older than this count neither for the pace (last hour) nor the hourly cap.
+CALL_MEMORY = 2 * HOUR
+
+
+@dataclass
+class Board:
+    """One gate and direction as the waiting-area use-cases see it."""
+
+    queue: GateQueue
+    policy: GatePolicy
+    calls: SortedList  # when trucks were called lately
+    called: dict[str, datetime]  # trucks called and not yet through: entry id -> called at
+    synced_at: datetime | None  # when holds last matched the suspensions
+
+    @property
+    def rules(self) -> GateRules:
+        return self.policy.rules
+
+    def calls_since(self, moment: datetime) -> int:
+        """Trucks called at or after `moment`."""
+        return len(self.calls) - self.calls.bisect_left(moment)
+
+    def pace(self, now: datetime) -> float:
+        """Trucks called in the last hour; before any call, what both sides declared."""
+        recent = self.calls_since(now - HOUR)
+        return float(recent) if recent else float(self.policy.capacity_at(hour_start(now)))
+
+    def record_call(self, entry_id: str, at: datetime) -> None:
+        """A truck was called at `at`."""
+        self.calls.add(at)
+        self.called[entry_id] = at
+        while self.calls and self.calls[0] < at - CALL_MEMORY:
+            self.calls.pop(0)
+
+    def overdue(self, deadline: datetime) -> list[str]:
+        """Called trucks not through that were called before `deadline`."""
+        return [entry_id for entry_id, at in self.called.items() if at < deadline]
+
+
+Key = tuple[str, str, str]  # database URL, gate, direction
 
 
 @dataclass
 class _Cached:
     version: int
-    rules: CallRules
-    queue: GateQueue
+    board: Board
 
 
-_boards: dict[tuple[str, str, str], _Cached] = {}
-_locks: dict[tuple[str, str, str], threading.Lock] = {}
+_boards: dict[Key, _Cached] = {}
+_policies: dict[Key, tuple[int, GatePolicy]] = {}
+_locks: dict[Key, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
@@ -41,70 +91,113 @@ def waiting(row: QueueEntryRow) -> Waiting:
     )
 
 
-def _key(uow: UnitOfWork, gate_id: str, direction: str) -> tuple[str, str, str]:
-    return (str(uow.session.get_bind().engine.url), gate_id, direction)
+def _key(uow: UnitOfWork, gate_id: str, direction: str) -> Key:
+    return (uow.database, gate_id, direction)
 
 
-def _lock(key: tuple[str, str, str]) -> threading.Lock:
+def _lock(key: Key) -> threading.Lock:
     with _locks_guard:
         return _locks.setdefault(key, threading.Lock())
 
 
-def _current(
-    uow: UnitOfWork,
-    key: tuple[str, str, str],
-    state: QueueStateRow | None,
-    version: int,
-    rules: CallRules,
+def policy_of(uow: UnitOfWork, gate_id: str, direction: str) -> GatePolicy:
+    """The gate's policy for one direction as committed: one version read while it stands."""
+    key = _key(uow, gate_id, direction)
+    version, _, _ = uow.queue.state(gate_id, direction)
+    return _policy(uow, key, version)
+
+
+def _policy(uow: UnitOfWork, key: Key, version: int) -> GatePolicy:
+    cached = _policies.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    policy = _load_policy(uow, key)
+    _policies[key] = (version, policy)
+    return policy
+
+
+def _load_policy(uow: UnitOfWork, key: Key) -> GatePolicy:
+    _, gate_id, direction = key
+    return GatePolicy(
+        uow.policy.rules(gate_id),
+        tuple(uow.policy.capacity(gate_id, direction)),
+        tuple(s for s in uow.policy.stops(gate_id) if s.scope.direction in (None, direction)),
+    )
+
+
+def _built(
+    uow: UnitOfWork, key: Key, policy: GatePolicy, synced_at: datetime | None, booked: int,
     now: datetime,
-) -> GateQueue:
-    cached = _boards.get(key)
-    if cached is not None and cached.version == version and cached.rules == rules:
-        return cached.queue
+) -> Board:  # fmt: skip
     _, gate_id, direction = key
     rows = uow.queue.entries(gate_id, direction, ("waiting",))
-    queue = build_queue((waiting(r) for r in rows), rules, now)
-    queue.booked_since_live = state.booked_since_live if state else 0
-    _boards[key] = _Cached(version, rules, queue)
-    return queue
+    queue = build_queue((waiting(r) for r in rows), policy.rules.call_rules(), now)
+    queue.booked_since_live = booked
+    calls = SortedList(uow.queue.call_times_since(gate_id, direction, now - CALL_MEMORY))
+    called = {str(i): at for i, at in uow.queue.called_now(gate_id, direction)}
+    return Board(queue, policy, calls, called, synced_at)
+
+
+def _current(
+    uow: UnitOfWork, key: Key, version: int, synced_at: datetime | None, booked: int,
+    now: datetime,
+) -> Board:  # fmt: skip
+    # Only committed versions are cached: `version` is the one the database holds.
+    cached = _boards.get(key)
+    if cached is not None and cached.version == version:
+        return cached.board
+    board = _built(uow, key, _policy(uow, key, version), synced_at, booked, now)
+    _boards[key] = _Cached(version, board)
+    return board
 
 
 @contextmanager
-def reading(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Iterator[GateQueue]:
-    """The gate's queue as committed, for look-ups; do not change it."""
+def reading(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Iterator[Board]:
+    """The gate's board as committed, for look-ups; do not change it."""
     key = _key(uow, gate_id, direction)
-    state = uow.queue.state(gate_id, direction)
-    rules = uow.policy.rules(gate_id).call_rules()
+    version, synced_at, booked = uow.queue.state(gate_id, direction)
     with _lock(key):
-        yield _current(uow, key, state, state.version if state else 0, rules, now)
-
-
-@dataclass
-class Board:
-    """What a use-case changing the waiting area works on."""
-
-    queue: GateQueue
-    state: QueueStateRow
-    rules: GateRules
+        yield _current(uow, key, version, synced_at, booked, now)
 
 
 @contextmanager
-def editing(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Iterator[Board]:
-    """Change the gate's queue together with its rows. The board leaves the cache while it is
+def editing(
+    uow: UnitOfWork, gate_id: str, direction: str, now: datetime, *, fresh_policy: bool = False
+) -> Iterator[Board]:
+    """Change the gate's board together with its rows; `fresh_policy` re-reads rules, capacity
+    and suspensions (after the caller changed them). The board leaves the cache while it is
     changed and returns only when the unit of work commits, so a rolled-back change never
     leaves a board that disagrees with the rows."""
     state = uow.queue.lock_state(gate_id, direction)
-    rules = uow.policy.rules(gate_id)
     key = _key(uow, gate_id, direction)
     with _lock(key):
-        queue = _current(uow, key, state, state.version - 1, rules.call_rules(), now)
+        board = _current(uow, key, state.version - 1, state.synced_at, state.booked_since_live, now)
         del _boards[key]
-    yield Board(queue, state, rules)
-    state.booked_since_live = queue.booked_since_live
-    settled = _Cached(state.version, rules.call_rules(), queue)
-    uow.after_commit(lambda: _boards.__setitem__(key, settled))
+    if fresh_policy:
+        board = _with_fresh_policy(uow, key, board, now)
+    yield board
+    state.booked_since_live = board.queue.booked_since_live
+    state.synced_at = board.synced_at
+    settled = _Cached(state.version, board)
+
+    def settle() -> None:
+        _boards[key] = settled
+        _policies[key] = (settled.version, board.policy)
+
+    uow.after_commit(settle)
+
+
+def _with_fresh_policy(uow: UnitOfWork, key: Key, board: Board, now: datetime) -> Board:
+    # Read in this unit of work and cached only once it commits.
+    policy = _load_policy(uow, key)
+    if policy.rules.call_rules() != board.rules.call_rules():  # a new call order: sort afresh
+        return _built(uow, key, policy, board.synced_at, board.queue.booked_since_live, now)
+    board.policy = policy
+    return board
 
 
 def forget_all() -> None:
-    """Drop every cached board (after restoring a database, or between tests that roll back)."""
+    """Drop every cached board and policy (after restoring a database, or between tests that
+    roll back)."""
     _boards.clear()
+    _policies.clear()

@@ -7,6 +7,7 @@ ones so that walk-up trucks are never starved. Every operation is O(log n) in th
 waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
 """
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -245,6 +246,58 @@ def slot_fault(slot_start: datetime, now: datetime, window_days: int) -> str | N
 def booking_quota(capacity: int, booking_share: float) -> int:
     """Places in one hourly slot that bookings may take; the rest serves the live queue."""
     return int(capacity * booking_share)
+
+
+# --- anti-hoarding: what an account and a vehicle did before -----------------------------
+
+RATE_WINDOW = timedelta(minutes=1)  # bookings per account are counted over this
+CANCEL_WINDOW = timedelta(hours=24)  # cancellations per vehicle are counted over this
+
+
+@dataclass(frozen=True)
+class VehicleRecord:
+    """What earlier bookings and calls say about the booking account and the vehicle."""
+
+    bookings_last_minute: int  # made by the account
+    cancellations: int  # of the vehicle within CANCEL_WINDOW
+    last_cancelled: datetime | None
+    no_shows: int  # of the vehicle within the no-show block period
+    last_no_show: datetime | None
+    live_booking: uuid.UUID | None  # the vehicle's active or held booking
+
+
+def rate_fault(record: VehicleRecord, per_minute: int) -> str | None:
+    """Why the account must wait before booking again, or None."""
+    # Bots that grab slots to resell them book in bursts; people do not.
+    if record.bookings_last_minute >= per_minute:
+        return f"at most {per_minute} bookings a minute per account; try again in a minute"
+    return None
+
+
+def no_show_fault(record: VehicleRecord, limit: int, block: timedelta) -> str | None:
+    """Why a vehicle that kept missing its call may not book yet, or None."""
+    if record.no_shows < limit or record.last_no_show is None:
+        return None
+    return (
+        f"vehicle missed {record.no_shows} calls to the border; it may book again from "
+        f"{record.last_no_show + block:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def cancellation_fault(
+    record: VehicleRecord, limit: int, cooldown: timedelta, now: datetime
+) -> str | None:
+    """Why a vehicle that keeps cancelling must pause before booking again, or None."""
+    # eCherha saw 25,000 cancellations a month, mostly re-booked at once by the same users.
+    if record.cancellations < limit or record.last_cancelled is None:
+        return None
+    free_at = record.last_cancelled + cooldown
+    if now >= free_at:
+        return None
+    return (
+        f"vehicle cancelled {record.cancellations} bookings in 24 hours; it may book again "
+        f"from {free_at:%H:%M} UTC"
+    )
 
 
 def eta(now: datetime, ahead: int, trucks_per_hour: float) -> datetime | None:

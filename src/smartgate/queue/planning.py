@@ -19,8 +19,8 @@ from smartgate.policy.schemas import (
 )
 from smartgate.policy.tables import SuspensionRow
 from smartgate.queue import model
-from smartgate.queue.boards import editing
-from smartgate.queue.services import capacity_at, cargo_of, check_date, suspensions_of
+from smartgate.queue.boards import editing, policy_of
+from smartgate.queue.services import cargo_of, check_date
 from smartgate.queue.tables import BookingRow, NoticeRow
 from smartgate.queue.waiting import notice, sync_holds
 from smartgate.registry.model import DIRECTIONS
@@ -49,7 +49,7 @@ def declare_capacity(
     with uow:
         rules = _gate_rules(uow, gate_id)
         this_hour = model.hour_start(now)
-        before = capacity_at(uow, gate_id, data.direction, this_hour)
+        before = policy_of(uow, gate_id, data.direction).capacity_at(this_hour)
         day = data.day or now.astimezone(SIDE_TZ[side]).date()
         hours = _utc_hours(day, side, data.from_hour, data.to_hour)
         # A dated figure is stored per UTC date; a standing one holds for every day.
@@ -67,9 +67,10 @@ def declare_capacity(
             )
         uow.session.flush()
         _replan(uow, gate_id, data.direction, now, rules.window_days, rules.booking_share)
-        after = capacity_at(uow, gate_id, data.direction, this_hour)
-        if after < before:
-            _tell_the_waiting_area(uow, gate_id, data.direction, before, after, now)
+        with editing(uow, gate_id, data.direction, now, fresh_policy=True) as board:
+            after = board.policy.capacity_at(this_hour)
+            if after < before:
+                _tell_the_waiting_area(uow, gate_id, data.direction, before, after, now)
         result = _capacity_day(uow, gate_id, data.direction, day, side)
         uow.commit()
         return result
@@ -279,7 +280,7 @@ def _apply_everywhere(
     directions = [direction] if direction else list(DIRECTIONS)
     for gate in gates:
         for way in directions:
-            with editing(uow, gate, way, now) as board:
+            with editing(uow, gate, way, now, fresh_policy=True) as board:
                 sync_holds(uow, board, gate, way, now)
         _sync_booking_holds(uow, gate, now)
 
@@ -287,7 +288,7 @@ def _apply_everywhere(
 def _sync_booking_holds(uow: UnitOfWork, gate_id: str, now: datetime) -> None:
     rules = uow.policy.rules(gate_id)
     start = model.hour_start(now)
-    stops = suspensions_of(uow, gate_id, start)
+    stops = uow.policy.stops(gate_id, current_at=start)
     for row in uow.queue.bookings_between(
         gate_id, start, start + timedelta(days=rules.window_days + 1), ("active", "held")
     ):

@@ -2,13 +2,14 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, true, update
 from sqlalchemy.orm import Session
 
-from smartgate.db import insert_ignoring_duplicates
+from smartgate.db import dialect_insert
 from smartgate.declarations.tables import DeclarationRow
-from smartgate.queue.model import CALLED_OR_AFTER
+from smartgate.queue.model import CALLED_OR_AFTER, CANCEL_WINDOW, RATE_WINDOW, VehicleRecord
 from smartgate.queue.tables import (
     BookingRow,
     NoticeRow,
@@ -27,10 +28,9 @@ class QueueRepository:
 
     # --- bookings -----------------------------------------------------------------------
 
-    def add_booking(self, row: BookingRow) -> None:
-        """Stage a booking and flush, so the one-per-vehicle index speaks now."""
-        self.session.add(row)
-        self.session.flush()
+    def insert_booking(self, values: dict[str, Any]) -> None:
+        """Insert a booking now, so the one-per-vehicle index speaks at once (IntegrityError)."""
+        self.session.execute(insert(BookingRow.__table__), [values])
 
     def booking_for_update(self, booking_id: uuid.UUID, actor: Actor) -> BookingRow | None:
         """A booking the actor may change, locked against concurrent changes."""
@@ -60,26 +60,38 @@ class QueueRepository:
         query = _own_bookings(select(BookingRow), actor).order_by(BookingRow.slot_start.desc())
         return list(self.session.scalars(query.limit(limit)))
 
-    def bookings_made_between(self, owner_id: int, since: datetime, until: datetime) -> int:
-        """How many bookings an account made in [since, until] (for the rate limit)."""
-        query = select(func.count()).where(
-            BookingRow.owner_id == owner_id, BookingRow.created_at.between(since, until)
+    def vehicle_record(
+        self, vehicle_key: str, owner_id: int, *, now: datetime, no_shows_since: datetime
+    ) -> VehicleRecord:
+        """What the anti-hoarding rules look at, in one round trip: the account's bookings in
+        the last minute, the vehicle's cancellations in the last day, its no-shows since
+        `no_shows_since`, and its live booking."""
+        made = select(func.count()).where(
+            BookingRow.owner_id == owner_id,
+            BookingRow.created_at.between(now - RATE_WINDOW, now),
         )
-        return self.session.scalar(query) or 0
-
-    def cancellations_between(
-        self, vehicle_key: str, since: datetime, until: datetime
-    ) -> list[datetime]:
-        """When the vehicle's bookings were cancelled in [since, until], oldest first."""
-        query = (
-            select(BookingRow.cancelled_at)
-            .where(
-                BookingRow.vehicle_key == vehicle_key,
-                BookingRow.cancelled_at.between(since, until),
-            )
-            .order_by(BookingRow.cancelled_at)
+        cancelled = select(func.count(), func.max(BookingRow.cancelled_at)).where(
+            BookingRow.vehicle_key == vehicle_key,
+            BookingRow.cancelled_at.between(now - CANCEL_WINDOW, now),
         )
-        return [moment for moment in self.session.scalars(query) if moment is not None]
+        missed = select(func.count(), func.max(QueueEntryRow.called_at)).where(
+            QueueEntryRow.vehicle_key == vehicle_key,
+            QueueEntryRow.status == "no_show",
+            QueueEntryRow.called_at.between(no_shows_since, now),
+        )
+        live = select(BookingRow.id).where(
+            BookingRow.vehicle_key == vehicle_key, BookingRow.status.in_(("active", "held"))
+        )
+        cancels, misses = cancelled.subquery(), missed.subquery()
+        query = select(
+            made.scalar_subquery(), *cancels.c, *misses.c, live.limit(1).scalar_subquery()
+        ).select_from(cancels.join(misses, true()))  # two one-row aggregates side by side
+        counted, cancellations, last_cancelled, no_shows, last_no_show, live_id = (
+            self.session.execute(query).one()
+        )
+        return VehicleRecord(
+            counted, cancellations, last_cancelled, no_shows, last_no_show, live_id
+        )
 
     def cancellations_by(
         self, key: str, gate_id: str, since: datetime, limit: int = 20
@@ -129,23 +141,29 @@ class QueueRepository:
     # --- slot counters ------------------------------------------------------------------
 
     def take_place(self, gate_id: str, direction: str, slot: datetime, quota: int) -> bool:
-        """Count one more booking in a slot unless it is full; safe under concurrency, since
-        the conditional UPDATE locks the counter row and re-checks after any wait."""
-        insert_ignoring_duplicates(
-            self.session, SlotCountRow, gate_id=gate_id, direction=direction, slot_start=slot,
-            booked=0,
-        )  # fmt: skip
-        result = self.session.execute(
-            update(SlotCountRow)
-            .where(
-                SlotCountRow.gate_id == gate_id,
-                SlotCountRow.direction == direction,
-                SlotCountRow.slot_start == slot,
-                SlotCountRow.booked < quota,
+        """Count one more booking in a slot unless it is full, in one statement. Safe under
+        concurrency: the upsert locks the counter row and re-checks the quota after any wait.
+        `quota` is at least 1."""
+        statement = (
+            dialect_insert(self.session)(SlotCountRow)
+            .values(gate_id=gate_id, direction=direction, slot_start=slot, booked=1)
+            .on_conflict_do_update(
+                index_elements=[
+                    SlotCountRow.gate_id, SlotCountRow.direction, SlotCountRow.slot_start
+                ],
+                set_={"booked": SlotCountRow.booked + 1},
+                where=SlotCountRow.booked < quota,
             )
-            .values(booked=SlotCountRow.booked + 1)
+            .returning(SlotCountRow.booked)
+        )  # fmt: skip
+        return self.session.execute(statement).first() is not None
+
+    def mark_booking_used(self, booking_id: uuid.UUID) -> None:
+        """The booking's truck was called to the border."""
+        self.session.execute(
+            update(BookingRow).where(BookingRow.id == booking_id).values(status="used"),
+            execution_options={"synchronize_session": False},
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
 
     def release_place(self, gate_id: str, direction: str, slot: datetime) -> None:
         """Give one place back to a slot."""
@@ -185,6 +203,8 @@ class QueueRepository:
 
     def entries_by_ids(self, ids: list[uuid.UUID]) -> list[QueueEntryRow]:
         """Entries by id, in the order asked."""
+        if not ids:
+            return []
         rows = {
             r.id: r
             for r in self.session.scalars(select(QueueEntryRow).where(QueueEntryRow.id.in_(ids)))
@@ -226,53 +246,53 @@ class QueueRepository:
             query = query.where(QueueEntryRow.gate_id == actor.gate_id)
         return list(self.session.scalars(query.order_by(QueueEntryRow.seq).limit(limit)))
 
-    def calls_since(self, gate_id: str, direction: str, since: datetime) -> int:
-        """Trucks called after `since` (the gate's current pace)."""
+    def call_times_since(self, gate_id: str, direction: str, since: datetime) -> list[datetime]:
+        """When trucks were called at or after `since`."""
         # Naming the statuses lets the (gate, direction, status) index skip the waiting trucks;
         # on called_at alone PostgreSQL reads every row of the gate (36 ms at 100,000 waiting).
-        query = select(func.count()).where(
+        query = select(QueueEntryRow.called_at).where(
             QueueEntryRow.gate_id == gate_id,
             QueueEntryRow.direction == direction,
             QueueEntryRow.status.in_(CALLED_OR_AFTER),
             QueueEntryRow.called_at >= since,
         )
-        return self.session.scalar(query) or 0
-
-    def no_shows_between(
-        self, vehicle_key: str, since: datetime, until: datetime
-    ) -> list[datetime]:
-        """When the vehicle failed to show after being called in [since, until], oldest first."""
-        query = (
-            select(QueueEntryRow.called_at)
-            .where(
-                QueueEntryRow.vehicle_key == vehicle_key,
-                QueueEntryRow.status == "no_show",
-                QueueEntryRow.called_at.between(since, until),
-            )
-            .order_by(QueueEntryRow.called_at)
-        )
         return [moment for moment in self.session.scalars(query) if moment is not None]
+
+    def called_now(self, gate_id: str, direction: str) -> list[tuple[uuid.UUID, datetime]]:
+        """The trucks called and not yet through, with when they were called."""
+        query = select(QueueEntryRow.id, QueueEntryRow.called_at).where(
+            QueueEntryRow.gate_id == gate_id,
+            QueueEntryRow.direction == direction,
+            QueueEntryRow.status == "called",
+        )
+        return [(entry_id, at) for entry_id, at in self.session.execute(query) if at is not None]
 
     # --- per gate and direction state ---------------------------------------------------
 
     def lock_state(self, gate_id: str, direction: str) -> QueueStateRow:
-        """The queue's state row, write-locked and its version bumped: from here until
-        commit, no other writer touches this gate's queue (row lock on PostgreSQL, write lock
-        on SQLite)."""
-        insert_ignoring_duplicates(
-            self.session, QueueStateRow, gate_id=gate_id, direction=direction, version=0,
-            booked_since_live=0,
-        )  # fmt: skip
-        self.session.execute(
-            update(QueueStateRow)
-            .where(QueueStateRow.gate_id == gate_id, QueueStateRow.direction == direction)
-            .values(version=QueueStateRow.version + 1)
+        """The queue's state row, write-locked and its version bumped, in one statement: from
+        here until commit, no other writer touches this gate's queue (row lock on PostgreSQL,
+        write lock on SQLite)."""
+        statement = (
+            dialect_insert(self.session)(QueueStateRow)
+            .values(gate_id=gate_id, direction=direction, version=1, booked_since_live=0)
+            .on_conflict_do_update(
+                index_elements=[QueueStateRow.gate_id, QueueStateRow.direction],
+                set_={"version": QueueStateRow.version + 1},
+            )
+            .returning(QueueStateRow)
         )
-        return self.session.get_one(QueueStateRow, (gate_id, direction), populate_existing=True)
+        options = {"populate_existing": True}
+        return self.session.scalars(statement, execution_options=options).one()
 
-    def state(self, gate_id: str, direction: str) -> QueueStateRow | None:
-        """The queue's state row, unlocked (for readers)."""
-        return self.session.get(QueueStateRow, (gate_id, direction), populate_existing=True)
+    def state(self, gate_id: str, direction: str) -> tuple[int, datetime | None, int]:
+        """The queue's version, when holds were last synced and the booked calls since the
+        last live one, unlocked (for readers); (0, None, 0) before the first change."""
+        query = select(
+            QueueStateRow.version, QueueStateRow.synced_at, QueueStateRow.booked_since_live
+        ).where(QueueStateRow.gate_id == gate_id, QueueStateRow.direction == direction)
+        found = self.session.execute(query).first()
+        return (found[0], found[1], found[2]) if found else (0, None, 0)
 
     # --- notices ------------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from smartgate.declarations.plates import plate_key
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
-from smartgate.policy.model import Cargo, GateRules
+from smartgate.policy.model import Cargo, GatePolicy, GateRules
 from smartgate.queue import model
+from smartgate.queue.boards import policy_of
 from smartgate.queue.schemas import (
     BookingCreate,
     BookingMove,
@@ -42,33 +43,6 @@ def cargo_of(row: DeclarationRow) -> Cargo:
     return Cargo(row.gate_id, row.direction, tuple(g.hs_code for g in row.goods), frozenset(flags))
 
 
-def capacity_at(uow: UnitOfWork, gate_id: str, direction: str, slot: datetime) -> int:
-    """Trucks per hour both sides can handle in the hour starting at `slot`."""
-    figures = uow.policy.capacity(gate_id, direction)
-    return policy.effective_capacity(figures, slot.date(), slot.hour)
-
-
-def suspensions_of(uow: UnitOfWork, gate_id: str, at: datetime) -> list[policy.Suspension]:
-    """The suspensions touching a gate that have not ended by `at`."""
-    return [
-        policy.Suspension(
-            policy.Scope(row.gate_id, row.direction, tuple(row.hs_prefixes), tuple(row.flags)),
-            row.starts_at,
-            row.ends_at,
-            row.reason,
-        )
-        for row in uow.policy.suspensions(gate_id=gate_id, current_at=at)
-    ]
-
-
-def suspension_reason(
-    uow: UnitOfWork, cargo: Cargo, at: datetime, delivery_mode: str, rules: GateRules
-) -> str | None:
-    """Why this truck may not cross at `at`, or None: a suspension, or green-zone mode."""
-    stops = suspensions_of(uow, cargo.gate_id, at)
-    return policy.stop_reason(stops, cargo, at, delivery_mode, rules)
-
-
 def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str) -> SlotDay:
     """Every hour of a local date with capacity: how many places are booked and left."""
     check_date(day, "date")
@@ -77,16 +51,15 @@ def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str
     with uow:
         if uow.registry.gate_name(gate_id) is None:
             raise NotFound(f"gate {gate_id!r} does not exist")
-        rules = uow.policy.rules(gate_id)
-        figures = uow.policy.capacity(gate_id, direction)
+        gate = policy_of(uow, gate_id, direction)
         booked = uow.queue.booked_counts(gate_id, direction, start, end)
         found = []
         for hour in range(24):
             slot = start + timedelta(hours=hour)
-            capacity = policy.effective_capacity(figures, slot.date(), slot.hour)
+            capacity = gate.capacity_at(slot)
             if capacity == 0:
                 continue
-            quota = model.booking_quota(capacity, rules.booking_share)
+            quota = model.booking_quota(capacity, gate.rules.booking_share)
             taken = booked.get(slot, 0)
             found.append(
                 SlotRead(
@@ -110,36 +83,34 @@ def book(
     _ensure_may_book(actor)
     with uow:
         trip = _declared_trip(uow, actor, data.declaration_id)
-        rules = uow.policy.rules(trip.gate_id)
-        _check_slot(slot, now, rules)
+        gate = policy_of(uow, trip.gate_id, trip.direction)
+        _check_slot(slot, now, gate.rules)
         vehicle = plate_key(trip.tractor_plate)
-        _check_rate(uow, actor, rules, now)
-        _check_no_shows(uow, vehicle, rules, now)
-        _check_cancellations(uow, vehicle, rules, now)
-        _check_crossing_allowed(uow, trip, slot, rules)
-        _check_no_other_booking(uow, vehicle)
-        _take_place(uow, trip.gate_id, trip.direction, slot, rules)
-        row = BookingRow(
-            id=uuid.uuid4(),
-            declaration_id=trip.id,
-            gate_id=trip.gate_id,
-            direction=trip.direction,
-            slot_start=slot,
-            vehicle_key=vehicle,
-            plate=trip.tractor_plate,
-            owner_id=trip.owner_id,
-            company=trip.company,
-            status="active",
-            reschedules=0,
-            pass_code=secrets.token_urlsafe(12),
-            created_at=now,
-        )
+        _check_record(uow, actor, vehicle, gate.rules, now)
+        _check_crossing_allowed(gate, trip, slot)
+        _take_place(uow, gate, trip.gate_id, trip.direction, slot)
+        booking = {
+            "id": uuid.uuid4(),
+            "declaration_id": trip.id,
+            "gate_id": trip.gate_id,
+            "direction": trip.direction,
+            "slot_start": slot,
+            "vehicle_key": vehicle,
+            "plate": trip.tractor_plate,
+            "owner_id": trip.owner_id,
+            "company": trip.company,
+            "status": "active",
+            "hold_reason": None,
+            "reschedules": 0,
+            "pass_code": secrets.token_urlsafe(12),
+            "created_at": now,
+        }
         try:
-            uow.queue.add_booking(row)
+            uow.queue.insert_booking(booking)
         except IntegrityError as exc:  # a concurrent request booked the same vehicle first
-            raise Conflict(f"vehicle {row.plate} already holds a booking") from exc
+            raise Conflict(f"vehicle {trip.tractor_plate} already holds a booking") from exc
         uow.commit()
-        return BookingRead.model_validate(row)
+        return BookingRead.model_validate(booking)
 
 
 def move(
@@ -155,7 +126,8 @@ def move(
     slot = as_utc(data.slot_start)
     with uow:
         row = _changeable_booking(uow, actor, booking_id)
-        rules = uow.policy.rules(row.gate_id)
+        gate = policy_of(uow, row.gate_id, row.direction)
+        rules = gate.rules
         if row.reschedules >= rules.max_reschedules:
             raise Conflict(
                 f"booking was already moved {row.reschedules} times; the limit is "
@@ -165,8 +137,8 @@ def move(
         if slot == row.slot_start:
             raise ValidationFailed([FieldError("slot_start", "is the slot already booked")])
         trip = _declared_trip(uow, actor, row.declaration_id)
-        _check_crossing_allowed(uow, trip, slot, rules)
-        _take_place(uow, row.gate_id, row.direction, slot, rules)
+        _check_crossing_allowed(gate, trip, slot)
+        _take_place(uow, gate, row.gate_id, row.direction, slot)
         uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
         row.slot_start, row.reschedules = slot, row.reschedules + 1
         uow.commit()
@@ -234,7 +206,7 @@ def _ensure_may_book(actor: Actor) -> None:
 
 
 def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
-    trip = uow.declarations.get_visible(declaration_id, actor)
+    trip = uow.declarations.get_visible(declaration_id, actor, with_containers=False)
     if trip is None:
         raise NotFound(f"declaration {declaration_id} does not exist")
     if trip.status != "declared":
@@ -248,50 +220,21 @@ def _check_slot(slot: datetime, now: datetime, rules: GateRules) -> None:
         raise ValidationFailed([FieldError("slot_start", fault)])
 
 
-def _check_rate(uow: UnitOfWork, actor: Actor, rules: GateRules, now: datetime) -> None:
-    # Bots that grab slots to resell them book in bursts; people do not.
-    made = uow.queue.bookings_made_between(actor.user_id, now - timedelta(minutes=1), now)
-    if made >= rules.bookings_per_minute:
-        raise TooManyRequests(
-            f"at most {rules.bookings_per_minute} bookings a minute per account; try again in a"
-            " minute"
-        )
-
-
-def _check_no_shows(uow: UnitOfWork, vehicle: str, rules: GateRules, now: datetime) -> None:
-    since = now - timedelta(days=rules.no_show_block_days)
-    missed = uow.queue.no_shows_between(vehicle, since, now)
-    if len(missed) >= rules.no_show_limit:
-        until = missed[-1] + timedelta(days=rules.no_show_block_days)
-        raise Conflict(
-            f"vehicle missed {len(missed)} calls to the border; it may book again from "
-            f"{until:%Y-%m-%d %H:%M} UTC"
-        )
-
-
-def _check_cancellations(uow: UnitOfWork, vehicle: str, rules: GateRules, now: datetime) -> None:
-    # eCherha saw 25,000 cancellations a month, mostly re-booked at once by the same users.
-    cancelled = uow.queue.cancellations_between(vehicle, now - timedelta(hours=24), now)
-    if len(cancelled) < rules.cancel_limit:
-        return
-    free_at = cancelled[-1] + timedelta(minutes=rules.rebook_cooldown_minutes)
-    if now < free_at:
-        raise Conflict(
-            f"vehicle cancelled {len(cancelled)} bookings in 24 hours; it may book again from "
-            f"{free_at:%H:%M} UTC"
-        )
-
-
-def _check_crossing_allowed(
-    uow: UnitOfWork, trip: DeclarationRow, slot: datetime, rules: GateRules
+def _check_record(
+    uow: UnitOfWork, actor: Actor, vehicle: str, rules: GateRules, now: datetime
 ) -> None:
-    reason = suspension_reason(uow, cargo_of(trip), slot, trip.delivery_mode, rules)
-    if reason:
-        raise Conflict(f"cannot book {slot:%Y-%m-%d %H:%M} UTC: {reason}")
-
-
-def _check_no_other_booking(uow: UnitOfWork, vehicle: str) -> None:
-    held = uow.queue.live_booking_for_vehicle(vehicle)
+    block = timedelta(days=rules.no_show_block_days)
+    record = uow.queue.vehicle_record(vehicle, actor.user_id, now=now, no_shows_since=now - block)
+    too_fast = model.rate_fault(record, rules.bookings_per_minute)
+    if too_fast:
+        raise TooManyRequests(too_fast)
+    cooldown = timedelta(minutes=rules.rebook_cooldown_minutes)
+    fault = model.no_show_fault(record, rules.no_show_limit, block) or model.cancellation_fault(
+        record, rules.cancel_limit, cooldown, now
+    )
+    if fault:
+        raise Conflict(fault)
+    held = uow.queue.live_booking_for_vehicle(vehicle) if record.live_booking else None
     if held is not None:
         raise Conflict(
             f"vehicle {held.plate} already holds booking {held.id} for "
@@ -299,10 +242,16 @@ def _check_no_other_booking(uow: UnitOfWork, vehicle: str) -> None:
         )
 
 
+def _check_crossing_allowed(gate: GatePolicy, trip: DeclarationRow, slot: datetime) -> None:
+    reason = gate.stop_reason(cargo_of(trip), slot, trip.delivery_mode)
+    if reason:
+        raise Conflict(f"cannot book {slot:%Y-%m-%d %H:%M} UTC: {reason}")
+
+
 def _take_place(
-    uow: UnitOfWork, gate_id: str, direction: str, slot: datetime, rules: GateRules
+    uow: UnitOfWork, gate: GatePolicy, gate_id: str, direction: str, slot: datetime
 ) -> None:
-    quota = model.booking_quota(capacity_at(uow, gate_id, direction, slot), rules.booking_share)
+    quota = model.booking_quota(gate.capacity_at(slot), gate.rules.booking_share)
     if quota == 0:
         raise Conflict(f"no bookable capacity at {slot:%Y-%m-%d %H:%M} UTC (gate closed?)")
     if not uow.queue.take_place(gate_id, direction, slot, quota):

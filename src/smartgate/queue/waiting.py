@@ -18,7 +18,7 @@ from smartgate.queue.schemas import (
     QueueEntryRead,
     WaitTime,
 )
-from smartgate.queue.services import capacity_at, cargo_of, suspension_reason, suspensions_of
+from smartgate.queue.services import cargo_of
 from smartgate.queue.tables import BookingRow, NoticeRow, QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
@@ -44,7 +44,7 @@ def check_in(
             raise Conflict(f"{trip.tractor_plate} is already {already.status} at {already.gate_id}")
         with editing(uow, gate_id, trip.direction, now) as board:
             _catch_up(uow, board, gate_id, trip.direction, now)
-            reason = suspension_reason(uow, cargo_of(trip), now, trip.delivery_mode, board.rules)
+            reason = board.policy.stop_reason(cargo_of(trip), now, trip.delivery_mode)
             row = _entry(trip, booking.slot_start if booking else None, booking, now, reason)
             try:
                 uow.queue.add_entry(row)
@@ -52,7 +52,7 @@ def check_in(
                 raise Conflict(f"{row.plate} is already in a waiting area") from exc
             if reason is None:
                 board.queue.add(waiting(row), now)
-            read = _read(uow, board.queue, row, now)
+            read = _read(board, row, now)
         uow.commit()
         return read
 
@@ -66,12 +66,12 @@ def call_next(
     with uow:
         with editing(uow, gate_id, data.direction, now) as board:
             _catch_up(uow, board, gate_id, data.direction, now)
-            room = _room_this_hour(uow, gate_id, data.direction, now)
+            room = _room_this_hour(board, now)
             picked = [w for _ in range(min(data.count, room)) if (w := board.queue.call_next(now))]
             rows = uow.queue.entries_by_ids([uuid.UUID(w.id) for w in picked])
             for row in rows:
-                _mark_called(uow, row, data.lane, now)
-            reads = [_read(uow, board.queue, row, now) for row in rows]
+                _mark_called(uow, board, row, data.lane, now)
+            reads = [_read(board, row, now) for row in rows]
         uow.commit()
         return reads
 
@@ -103,12 +103,12 @@ def board(
     now = now or utcnow()
     _ensure_sees_gate(actor, gate_id)
     with uow:
-        with reading(uow, gate_id, direction, now) as queue:
-            pace = _pace(uow, gate_id, direction, now)
-            upcoming = [uuid.UUID(w.id) for w in queue.in_call_order(now, limit)]
-            next_up = [_read(uow, queue, r, now, pace) for r in uow.queue.entries_by_ids(upcoming)]
-            lanes = queue.counts(now)
-            total = len(queue)
+        with reading(uow, gate_id, direction, now) as gate:
+            pace = gate.pace(now)
+            upcoming = [uuid.UUID(w.id) for w in gate.queue.in_call_order(now, limit)]
+            next_up = [_read(gate, r, now) for r in uow.queue.entries_by_ids(upcoming)]
+            lanes = gate.queue.counts(now)
+            total = len(gate.queue)
         held = uow.queue.entries(gate_id, direction, ("held",))
         called = uow.queue.entries(gate_id, direction, ("called",))
         return QueueBoard(
@@ -119,8 +119,8 @@ def board(
             lanes=lanes,
             pace_per_hour=pace,
             next_up=next_up,
-            called=[_read(uow, None, r, now) for r in called],
-            on_hold=[_read(uow, None, r, now) for r in held[:limit]],
+            called=[_read(None, r, now) for r in called],
+            on_hold=[_read(None, r, now) for r in held[:limit]],
             updated_at=now,
         )
 
@@ -134,8 +134,8 @@ def my_trucks(
         rows = uow.queue.entries_of(actor)
         reads = []
         for row in rows:
-            with reading(uow, row.gate_id, row.direction, now) as queue:
-                reads.append(_read(uow, queue, row, now))
+            with reading(uow, row.gate_id, row.direction, now) as gate:
+                reads.append(_read(gate, row, now))
         return reads
 
 
@@ -148,8 +148,8 @@ def position(
         row = uow.queue.entry(entry_id)
         if row is None or not _may_see(uow, actor, row):
             raise NotFound(f"queue entry {entry_id} does not exist")
-        with reading(uow, row.gate_id, row.direction, now) as queue:
-            return _read(uow, queue, row, now)
+        with reading(uow, row.gate_id, row.direction, now) as gate:
+            return _read(gate, row, now)
 
 
 def wait_times(*, uow: UnitOfWork, now: datetime | None = None) -> list[WaitTime]:
@@ -160,9 +160,8 @@ def wait_times(*, uow: UnitOfWork, now: datetime | None = None) -> list[WaitTime
         for gate in uow.registry.list_gates():
             open_now = is_open(gate.open_utc, gate.close_utc, now)
             for direction in DIRECTIONS:
-                with reading(uow, gate.id, direction, now) as queue:
-                    count = len(queue)
-                pace = _pace(uow, gate.id, direction, now)
+                with reading(uow, gate.id, direction, now) as board:
+                    count, pace = len(board.queue), board.pace(now)
                 lanes = [
                     lane for lane in gate.lanes if lane.direction == direction and lane.is_open
                 ]
@@ -196,7 +195,7 @@ def called_display(
             if r.called_at is not None and r.called_at >= now - DISPLAY_WINDOW
         ]
         rows.sort(key=lambda r: r.called_at or now, reverse=True)
-        return [_read(uow, None, r, now) for r in rows]
+        return [_read(None, r, now) for r in rows]
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -206,11 +205,10 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
     """Hold every waiting truck a suspension or green-zone mode now stops, release every held
     truck nothing stops any more (back in its old place)."""
     changed = []
-    stops = suspensions_of(uow, gate_id, now)
     for row in uow.queue.entries(gate_id, direction, ("waiting", "held")):
         # The entry keeps its goods codes and flags, so no declaration needs loading here.
         cargo = Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
-        reason = policy.stop_reason(stops, cargo, now, row.delivery_mode, board.rules)
+        reason = board.policy.stop_reason(cargo, now, row.delivery_mode)
         if reason and row.status == "waiting":
             board.queue.remove(str(row.id))
             row.status, row.hold_reason = "held", reason
@@ -222,47 +220,34 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
             board.queue.add(waiting(row), now)
             changed.append(notice(row, "released", f"{row.plate} is back in line", now))
     uow.queue.add_notices(changed)
-    board.state.synced_at = now
+    board.synced_at = now
 
 
 def _catch_up(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime) -> None:
     # What the clock changed since the queue last moved: overdue calls, suspensions that began
     # or ended on their own.
-    _release_no_shows(uow, board, gate_id, direction, now)
-    if _suspensions_changed_since(uow, gate_id, board.state.synced_at, now):
+    _release_no_shows(uow, board, now)
+    if board.policy.suspensions_changed(board.synced_at, now):
         sync_holds(uow, board, gate_id, direction, now)
 
 
-def _release_no_shows(
-    uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: datetime
-) -> None:
+def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
     # A called truck that does not reach the gate in time frees its place for the next one.
-    deadline = now - timedelta(minutes=board.rules.no_show_minutes)
-    for row in uow.queue.entries(gate_id, direction, ("called",)):
-        if row.called_at is not None and row.called_at < deadline:
-            row.status, row.left_at = "no_show", now
-            uow.queue.add_notices(
-                [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
-            )
+    overdue = board.overdue(now - timedelta(minutes=board.rules.no_show_minutes))
+    for row in uow.queue.entries_by_ids([uuid.UUID(entry_id) for entry_id in overdue]):
+        row.status, row.left_at = "no_show", now
+        board.called.pop(str(row.id), None)
+        uow.queue.add_notices(
+            [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
+        )
 
 
-def _suspensions_changed_since(
-    uow: UnitOfWork, gate_id: str, since: datetime | None, now: datetime
-) -> bool:
-    # Suspensions start and end on their own clock; the queue catches up at its next change.
-    for row in uow.policy.suspensions(gate_id=gate_id):
-        for moment in (row.starts_at, row.ends_at):
-            if moment is not None and (since is None or since < moment) and moment <= now:
-                return True
-    return False
-
-
-def _room_this_hour(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> int:
+def _room_this_hour(board: Board, now: datetime) -> int:
     hour = model.hour_start(now)
-    capacity = capacity_at(uow, gate_id, direction, hour)
+    capacity = board.policy.capacity_at(hour)
     if capacity == 0:
         raise Conflict(f"no capacity declared for {hour:%H:%M} UTC; the gate is closed")
-    called = uow.queue.calls_since(gate_id, direction, hour)
+    called = board.calls_since(hour)
     if called >= capacity:
         raise Conflict(
             f"this hour's capacity of {capacity} trucks is used; call again from "
@@ -271,20 +256,13 @@ def _room_this_hour(uow: UnitOfWork, gate_id: str, direction: str, now: datetime
     return capacity - called
 
 
-def _pace(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> float:
-    # Trucks called in the last hour; before any call, what both sides declared for this hour.
-    recent = uow.queue.calls_since(gate_id, direction, now - HOUR)
-    if recent:
-        return float(recent)
-    return float(capacity_at(uow, gate_id, direction, model.hour_start(now)))
-
-
-def _mark_called(uow: UnitOfWork, row: QueueEntryRow, lane: str | None, now: datetime) -> None:
+def _mark_called(
+    uow: UnitOfWork, board: Board, row: QueueEntryRow, lane: str | None, now: datetime
+) -> None:
     row.status, row.called_at, row.called_lane = "called", now, lane
+    board.record_call(str(row.id), now)
     if row.booking_id is not None:
-        booking = uow.session.get(BookingRow, row.booking_id)
-        if booking is not None:
-            booking.status = "used"
+        uow.queue.mark_booking_used(row.booking_id)
     where = f" to lane {lane}" if lane else ""
     uow.queue.add_notices([notice(row, "called", f"{row.plate}: go to the border{where} now", now)])
 
@@ -301,8 +279,9 @@ def _finish(
         with editing(uow, gate_id, row.direction, now) as board:
             if str(row.id) in board.queue:
                 board.queue.remove(str(row.id))
+            board.called.pop(str(row.id), None)
             row.status, row.left_at = status, now
-            read = _read(uow, board.queue, row, now)
+            read = _read(board, row, now)
         uow.commit()
         return read
 
@@ -318,7 +297,7 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
         declaration_id = booking.declaration_id
     else:
         declaration_id = data.declaration_id
-    trip = uow.declarations.get_visible(declaration_id, actor)
+    trip = uow.declarations.get_visible(declaration_id, actor, with_containers=False)
     if trip is None or trip.gate_id != gate_id:
         raise NotFound(f"declaration {declaration_id} does not exist at {gate_id}")
     if trip.status != "declared":
@@ -350,16 +329,16 @@ def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[n
     )
 
 
-def _read(uow, queue, row, now, pace=None) -> QueueEntryRead:  # type: ignore[no-untyped-def]
-    waiting_now = queue is not None and str(row.id) in queue
-    ahead = queue.position(str(row.id), now) if waiting_now else None
-    if ahead is not None:
-        pace = pace if pace is not None else _pace(uow, row.gate_id, row.direction, now)
-        eta = model.eta(now, ahead, pace)
+def _read(board: Board | None, row: QueueEntryRow, now: datetime) -> QueueEntryRead:
+    # Without a board (held, called or finished trucks) there is no place in line to show.
+    entry_id = str(row.id)
+    ahead = lane = eta = None
+    if board is not None and entry_id in board.queue:
+        ahead = board.queue.position(entry_id, now)
+        lane = board.queue.lane_of(entry_id, now)
+        eta = model.eta(now, ahead, board.pace(now))
         if eta is not None and row.slot_start is not None:
             eta = max(eta, row.slot_start)  # booked trucks are not called before their hour
-    else:
-        eta = None
     return QueueEntryRead(
         id=row.id,
         declaration_id=row.declaration_id,
@@ -367,7 +346,7 @@ def _read(uow, queue, row, now, pace=None) -> QueueEntryRead:  # type: ignore[no
         direction=row.direction,
         plate=row.plate,
         status=row.status,
-        lane=queue.lane_of(str(row.id), now) if waiting_now else None,
+        lane=lane,
         position=ahead,
         eta=eta,
         arrived_at=row.arrived_at,

@@ -11,9 +11,13 @@ from smartgate.queue.model import (
     LIVE,
     CallRules,
     GateQueue,
+    VehicleRecord,
     Waiting,
     build_queue,
+    cancellation_fault,
     eta,
+    no_show_fault,
+    rate_fault,
     slot_fault,
 )
 
@@ -145,3 +149,34 @@ def test_slot_rules():
 def test_eta_follows_the_pace_and_admits_when_nothing_moves():
     assert eta(NOW, ahead=9, trucks_per_hour=20) == NOW + timedelta(minutes=30)
     assert eta(NOW, ahead=9, trucks_per_hour=0) is None
+
+
+def _record(**facts):
+    blank = {
+        "bookings_last_minute": 0, "cancellations": 0, "last_cancelled": None, "no_shows": 0,
+        "last_no_show": None, "live_booking": None,
+    }  # fmt: skip
+    return VehicleRecord(**(blank | facts))
+
+
+@given(st.integers(0, 30), st.integers(1, 20))
+def test_rate_limit_refuses_exactly_from_the_limit_on(made, per_minute):
+    fault = rate_fault(_record(bookings_last_minute=made), per_minute)
+    assert (fault is not None) == (made >= per_minute)
+
+
+@given(st.integers(0, 5), st.integers(1, 4), st.integers(0, 240), st.integers(1, 180))
+def test_cancelling_pauses_rebooking_only_past_the_limit_and_within_the_cooldown(
+    cancels, limit, minutes_ago, cooldown
+):
+    record = _record(cancellations=cancels, last_cancelled=NOW - timedelta(minutes=minutes_ago))
+    fault = cancellation_fault(record, limit, timedelta(minutes=cooldown), NOW)
+    assert (fault is not None) == (cancels >= limit and minutes_ago < cooldown)
+
+
+def test_repeated_no_shows_block_booking_until_a_week_after_the_last():
+    record = _record(no_shows=2, last_no_show=NOW - timedelta(days=1))
+    assert no_show_fault(record, 3, timedelta(days=7)) is None
+    fault = no_show_fault(record, 2, timedelta(days=7))
+    assert fault is not None and "missed 2 calls" in fault
+    assert (NOW + timedelta(days=6)).strftime("%Y-%m-%d %H:%M") in fault
