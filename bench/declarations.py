@@ -7,9 +7,11 @@ The bench works only in its own database `smartgate_bench`: it creates it when m
 empties its schema at the start and leaves the data behind for inspection. It never
 touches the tests' database.
 
-Phase 1 times `declarations.services.declare` on one unit of work, as forwarder1. Phase 2
-starts `smartgate serve --demo` in a subprocess and POSTs the same number of declarations
-from concurrent clients. Each phase warms up first, untimed. It prints both rates, their
+Phase 1 times `declarations.services.declare` as forwarder1: first from one caller (a quarter
+of the count, for reference), then from as many threads as there are HTTP clients, each with
+its own unit of work, as a server's request threads call it. Phase 2 starts
+`smartgate serve --demo` in a subprocess and POSTs the same number of declarations from the
+concurrent clients. Each phase warms up first, untimed. It prints both rates, their
 ratio and PASS/FAIL against the targets, and exits 0: it is a benchmark, not a test.
 """
 
@@ -18,12 +20,9 @@ import json
 import os
 import random
 import tempfile
-import threading
-import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
-from bench.harness import demo_server
+from bench.harness import Outcome, Post, demo_server, in_threads, post_concurrently
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -189,22 +188,27 @@ def progress_bar() -> Progress:
     )
 
 
-def bench_service(settings: Settings, numbering: Numbering, count: int) -> float:
-    """Declarations per second through `services.declare`, as forwarder1."""
-    uow = bootstrap.unit_of_work(settings)
-    actor = identity.actor_for_username(uow=uow, username=FORWARDER)
+def bench_service(settings: Settings, numbering: Numbering, count: int, callers: int) -> float:
+    """Declarations per second through `services.declare`, as forwarder1, from `callers`
+    threads at once (each with its own unit of work), as a server's request threads call it."""
+    actor = identity.actor_for_username(uow=bootstrap.unit_of_work(settings), username=FORWARDER)
     # Parsing JSON into DeclarationCreate is the API's job, not the use-case's: do it untimed.
     warm_up = [DeclarationCreate.model_validate(p) for p in numbering.payloads(WARM_UP)]
     timed = [DeclarationCreate.model_validate(p) for p in numbering.payloads(count)]
-    for data in warm_up:
-        declarations.declare(uow=uow, actor=actor, data=data)
-    with progress_bar() as progress:
-        task = progress.add_task("service", total=count)
-        started = time.perf_counter()
-        for data in timed:
+
+    def declare_share(
+        share: list[DeclarationCreate], advance: Callable[[], None] = lambda: None
+    ) -> None:
+        uow = bootstrap.unit_of_work(settings)
+        for data in share:
             declarations.declare(uow=uow, actor=actor, data=data)
-            progress.advance(task)
-        elapsed = time.perf_counter() - started
+            advance()
+
+    declare_share(warm_up)
+    with progress_bar() as progress:
+        task = progress.add_task(f"service, {callers} callers", total=count)
+        timed_share = partial(declare_share, advance=lambda: progress.advance(task))
+        elapsed = in_threads(timed_share, timed, callers)
     return count / elapsed
 
 
@@ -222,51 +226,6 @@ def sign_in(base: str) -> str:
     return str(answer.json()["access_token"])
 
 
-@dataclass
-class Outcome:
-    """What the server answered, shared by the client threads."""
-
-    statuses: Counter[int] = field(default_factory=Counter)
-    samples: list[str] = field(default_factory=list)  # a few bodies of non-201 answers
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, answer: httpx.Response) -> None:
-        """Count the status; keep the first few failures to show."""
-        with self.lock:
-            self.statuses[answer.status_code] += 1
-            if answer.status_code != 201 and len(self.samples) < 3:
-                self.samples.append(f"{answer.status_code}: {answer.text[:300]}")
-
-
-def post_share(
-    base: str, token: str, bodies: list[bytes], outcome: Outcome, advance: Callable[[], None]
-) -> None:
-    """One client: POST its share of declarations over one keep-alive connection."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-        for body in bodies:
-            outcome.record(client.post("/api/v1/declarations", content=body))
-            advance()
-
-
-def post_concurrently(
-    base: str, token: str, bodies: list[bytes], clients: int, advance: Callable[[], None]
-) -> tuple[Outcome, float]:
-    """POST every body from `clients` threads at once; what came back and the seconds taken."""
-    outcome = Outcome()
-    shares = [bodies[i::clients] for i in range(clients)]
-    threads = [
-        threading.Thread(target=post_share, args=(base, token, share, outcome, advance))
-        for share in shares
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcome, time.perf_counter() - started
-
-
 def encoded(payloads: list[dict[str, Any]]) -> list[bytes]:
     """Request bodies, encoded up front so the clients do as little as possible while timed."""
     return [json.dumps(p).encode() for p in payloads]
@@ -279,16 +238,20 @@ def bench_http(
     # The clients share two CPUs (or however many) with the server, so keep them lean.
     warm_up, timed = encoded(numbering.payloads(WARM_UP)), encoded(numbering.payloads(count))
     with demo_server(settings.database_url, log) as (base, _):
-        token = sign_in(base)
-        warm_up_outcome, _ = post_concurrently(base, token, warm_up, clients, lambda: None)
-        report_statuses(warm_up_outcome, "warm-up")
+        headers = {"Authorization": f"Bearer {sign_in(base)}"}
+        posts = [Post("/api/v1/declarations", headers, body) for body in warm_up + timed]
+        warmed, _ = post_concurrently(base, posts[:WARM_UP], clients, CREATED)
+        report_statuses(warmed, "warm-up")
         with progress_bar() as progress:
             task = progress.add_task(f"HTTP, {clients} clients", total=count)
             outcome, elapsed = post_concurrently(
-                base, token, timed, clients, lambda: progress.advance(task)
+                base, posts[WARM_UP:], clients, CREATED, lambda: progress.advance(task)
             )
     report_statuses(outcome, "timed")
     return outcome.statuses[201] / elapsed  # only what was stored counts
+
+
+CREATED = frozenset({201})
 
 
 def report_statuses(outcome: Outcome, phase: str) -> None:
@@ -314,22 +277,28 @@ def verdict(passed: bool) -> str:
     return "[green]PASS[/]" if passed else "[red]FAIL[/]"
 
 
-def summary(count: int, service: float, http: float, clients: int, loads: list[float]) -> None:
-    """Both rates, the HTTP/service ratio and PASS/FAIL against both targets."""
-    ratio = http / service
+def summary(
+    count: int, service: tuple[float, float], http: float, clients: int, loads: list[float]
+) -> None:
+    """The rates, the HTTP/service ratio (same concurrency) and PASS/FAIL against the targets."""
+    alone, together = service
+    ratio = http / together
     table = Table(
         title=f"smartgate declarations: {count:,} timed per path after {WARM_UP} warm-up",
         caption=(
-            "service: declarations.services.declare, one unit of work each; "
-            f"HTTP: POST /api/v1/declarations to `smartgate serve --demo` from {clients} "
-            f"clients; {os.cpu_count()} CPUs, load average {' → '.join(f'{x:.1f}' for x in loads)}"
+            "service: declarations.services.declare, one unit of work each, called from "
+            f"{clients} threads as a server's request threads would (one caller: a quarter as "
+            f"many, for reference); HTTP: POST /api/v1/declarations to `smartgate serve --demo` "
+            f"from {clients} clients; {os.cpu_count()} CPUs, load average "
+            f"{' → '.join(f'{x:.1f}' for x in loads)}"
         ),
     )
     for column in ("path", "declarations/s", "HTTP / service", "target", "result"):
         table.add_column(column, justify="left" if column == "path" else "right")
+    table.add_row("service, one caller", f"{alone:,.0f}", "", "", "")
     table.add_row(
-        "service", f"{service:,.0f}", "", f"≥ {SERVICE_TARGET:,.0f}/s",
-        verdict(service >= SERVICE_TARGET),
+        f"service, {clients} callers", f"{together:,.0f}", "", f"≥ {SERVICE_TARGET:,.0f}/s",
+        verdict(together >= SERVICE_TARGET),
     )  # fmt: skip
     table.add_row(
         f"HTTP, {clients} clients", f"{http:,.0f}", f"{ratio:.2f}",
@@ -372,16 +341,18 @@ def main() -> None:
     before = stored_declarations(bench_url)  # what the demo data holds already
     numbering = Numbering(seed=1)
     loads = [load_average()]
-    service = bench_service(settings, numbering, args.count)
+    alone = bench_service(settings, numbering, args.count // 4, 1)
+    console.print(f"  service, one caller: {alone:,.0f} declarations/s")
+    service = bench_service(settings, numbering, args.count, args.clients)
     loads.append(load_average())
-    console.print(f"  service: {service:,.0f} declarations/s")
+    console.print(f"  service, {args.clients} callers: {service:,.0f} declarations/s")
     with tempfile.TemporaryDirectory() as tmp:
         http = bench_http(settings, numbering, args.count, args.clients, Path(tmp) / "serve.log")
     loads.append(load_average())
     console.print(f"  HTTP: {http:,.0f} declarations/s")
     stored = stored_declarations(bench_url) - before
     console.print(f"  stored {stored:,} declarations (expected {numbering.next_index:,})")
-    summary(args.count, service, http, args.clients, loads)
+    summary(args.count, (alone, service), http, args.clients, loads)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,24 @@
-"""What the benchmarks share: a real `smartgate serve --demo` on the bench database."""
+"""What the benchmarks share: a real `smartgate serve --demo` on the bench database, and lean
+concurrent clients to load it."""
 
+import http.client
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -59,3 +68,81 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None
             pass  # not listening yet
         time.sleep(0.1)
     raise SystemExit(f"server not healthy after 60 s:\n{log.read_text()}")
+
+
+@dataclass(frozen=True)
+class Post:
+    """One request to send: a path, its headers and an encoded JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Outcome:
+    """What the server answered, shared by the client threads."""
+
+    expected: frozenset[int]  # statuses that are a normal answer, e.g. 201 and 409
+    statuses: Counter[int] = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)  # a few bodies of unexpected answers
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, status: int, body: bytes) -> None:
+        """Count the status; keep the first few unexpected answers to show."""
+        with self.lock:
+            self.statuses[status] += 1
+            if status not in self.expected and len(self.samples) < 3:
+                self.samples.append(f"{status}: {body[:300].decode(errors='replace')}")
+
+    @property
+    def other(self) -> int:
+        """Answers with an unexpected status."""
+        return sum(n for status, n in self.statuses.items() if status not in self.expected)
+
+
+def post_concurrently(
+    base: str,
+    posts: list[Post],
+    clients: int,
+    expected: frozenset[int],
+    advance: Callable[[], None] = lambda: None,
+) -> tuple[Outcome, float]:
+    """POST every request from `clients` threads at once, each over one keep-alive
+    connection; returns what came back and the seconds taken. The clients use the standard
+    library's http.client: they share the CPUs with the server, and httpx cost them several
+    times as much per request."""
+    outcome = Outcome(expected)
+    address = urlsplit(base)
+
+    def post_share(share: list[Post]) -> None:
+        _post_share(address.hostname or "127.0.0.1", address.port or 80, share, outcome, advance)
+
+    return outcome, in_threads(post_share, posts, clients)
+
+
+def in_threads(work: Callable[[list[T]], None], items: list[T], threads: int) -> float:
+    """Share `items` out between `threads` threads running `work` on their share at once;
+    returns the seconds until the last one finished."""
+    running = [threading.Thread(target=work, args=(items[i::threads],)) for i in range(threads)]
+    started = time.perf_counter()
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def _post_share(
+    host: str, port: int, posts: list[Post], outcome: Outcome, advance: Callable[[], None]
+) -> None:
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        for post in posts:
+            headers = post.headers | {"Content-Type": "application/json"}
+            connection.request("POST", post.path, body=post.body, headers=headers)
+            answer = connection.getresponse()
+            outcome.record(answer.status, answer.read())
+            advance()
+    finally:
+        connection.close()

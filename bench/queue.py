@@ -37,10 +37,8 @@ import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -53,7 +51,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
-from bench.harness import demo_server
+from bench.harness import Outcome, Post, demo_server, post_concurrently
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -536,55 +534,7 @@ def booking_requests(
     ]  # fmt: skip
 
 
-@dataclass
-class Outcome:
-    """What the server answered, shared by the client threads."""
-
-    statuses: Counter[int] = field(default_factory=Counter)
-    samples: list[str] = field(default_factory=list)  # a few bodies of unexpected answers
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, answer: httpx.Response) -> None:
-        """Count the status; keep the first few unexpected answers to show."""
-        with self.lock:
-            self.statuses[answer.status_code] += 1
-            if answer.status_code not in (201, 409) and len(self.samples) < 3:
-                self.samples.append(f"{answer.status_code}: {answer.text[:300]}")
-
-    @property
-    def other(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status not in (201, 409))
-
-
-def post_share(
-    base: str, headers: dict[str, dict[str, str]], share: list[Request], outcome: Outcome
-) -> None:
-    """One client: POST its share of bookings over one keep-alive connection."""
-    with httpx.Client(base_url=base, timeout=60) as client:
-        for request in share:
-            answer = client.post(
-                "/api/v1/bookings",
-                content=request.body,
-                headers=headers[request.username] | {"Content-Type": "application/json"},
-            )
-            outcome.record(answer)
-
-
-def post_concurrently(
-    base: str, headers: dict[str, dict[str, str]], requests: list[Request], clients: int
-) -> tuple[Outcome, float]:
-    """POST every request from `clients` threads at once; what came back and the seconds."""
-    outcome = Outcome()
-    threads = [
-        threading.Thread(target=post_share, args=(base, headers, requests[i::clients], outcome))
-        for i in range(clients)
-    ]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcome, time.perf_counter() - started
+BOOKED_OR_FULL = frozenset({201, 409})
 
 
 @dataclass
@@ -615,9 +565,10 @@ def bench_http(settings: Settings, count: int, clients: int, rng: random.Random)
     ):
         rate_limit = lift_rate_limit(base)
         headers = {username: bearer(base, username) for username in BOOKERS}
-        warmed, _ = post_concurrently(base, headers, requests[:warm_up], clients)
+        posts = [Post("/api/v1/bookings", headers[r.username], r.body) for r in requests]
+        warmed, _ = post_concurrently(base, posts[:warm_up], clients, BOOKED_OR_FULL)
         server_before, clients_before = cpu_seconds(pid), time.process_time()
-        outcome, seconds = post_concurrently(base, headers, requests[warm_up:], clients)
+        outcome, seconds = post_concurrently(base, posts[warm_up:], clients, BOOKED_OR_FULL)
         cpu = (cpu_seconds(pid) - server_before, time.process_time() - clients_before)
     overbooked, miscounted, stored = check_slots(settings, quotas)
     created = warmed.statuses[201] + outcome.statuses[201]

@@ -21,6 +21,10 @@ NAMING = {
 }
 
 
+# Requests run in at most this many threads at once (the API caps its thread pool to it).
+POOL_SIZE = 20
+
+
 class Base(DeclarativeBase):
     """Base of every table; constraint names are stable for migrations."""
 
@@ -50,7 +54,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # One pooled connection per request thread (see POOL_SIZE): connections beyond the pool
+    # were opened and closed per request, which cost PostgreSQL more than the queries did. No
+    # pre-ping round trip per request either: after a database restart the first failing
+    # request invalidates the whole pool, and the next ones reconnect.
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=5, pool_recycle=1800)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -16,12 +16,13 @@ _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 COOKIE = "smartgate_token"  # the web pages carry the same token in a cookie
 
 
-def get_uow(request: Request) -> UnitOfWork:
+# The two below do no I/O: as coroutines they skip a trip through the thread pool.
+async def get_uow(request: Request) -> UnitOfWork:
     """A fresh unit of work on the app's session factory."""
     return UnitOfWork(request.app.state.session_factory)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings  # type: ignore[no-any-return]
 

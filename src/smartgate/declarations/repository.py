@@ -24,6 +24,12 @@ class DeclarationFilter:
     arriving_to: datetime | None = None
 
 
+# Core inserts built once: the ORM's flush was half the cost of a declaration.
+_INSERTS = tuple(
+    insert(table.__table__) for table in (DeclarationRow, ContainerRow, GoodsLineRow, HistoryRow)
+)
+
+
 class DeclarationRepository:
     """Declarations, scoped to what an actor may see."""
 
@@ -40,15 +46,9 @@ class DeclarationRepository:
     ) -> None:
         """Insert new declarations with their containers, goods lines and first history
         entries: one statement per table, whatever the count."""
-        # Core inserts, not ORM objects: the ORM's flush was half the cost of a declaration.
-        for table, rows in (
-            (DeclarationRow, declarations),
-            (ContainerRow, containers),
-            (GoodsLineRow, goods),
-            (HistoryRow, history),
-        ):
+        for statement, rows in zip(_INSERTS, (declarations, containers, goods, history)):
             if rows:
-                self.session.execute(insert(table.__table__), rows)
+                self.session.execute(statement, rows)
 
     def add_history(self, entries: list[HistoryRow]) -> None:
         """Stage history entries."""
