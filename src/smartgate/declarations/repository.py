@@ -3,13 +3,14 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
-from smartgate.shared.actor import Actor
+from smartgate.shared.actor import Actor, Role
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class DeclarationRepository:
     ) -> None:
         """Insert new declarations with their containers, goods lines and first history
         entries: one statement per table, whatever the count."""
-        for statement, rows in zip(_INSERTS, (declarations, containers, goods, history)):
+        for statement, rows in zip(
+            _INSERTS, (declarations, containers, goods, history), strict=True
+        ):
             if rows:
                 self.session.execute(statement, rows)
 
@@ -59,12 +62,14 @@ class DeclarationRepository:
     ) -> DeclarationRow | None:
         """The declaration if it exists and `actor` may see it; without containers (loaded
         only if touched) for the queue, which looks at the truck and its goods."""
-        query = _visible_to(select(DeclarationRow), actor).where(
-            DeclarationRow.id == declaration_id
-        )
-        if not with_containers:
-            query = query.options(lazyload(DeclarationRow.containers))
-        return self.session.scalar(query)
+        query = _visible_by_id(actor.role, bool(actor.company), with_containers)
+        values = {
+            "declaration_id": declaration_id,
+            "user_id": actor.user_id,
+            "company": actor.company,
+            "gate_id": actor.gate_id,
+        }
+        return self.session.scalar(query, values)
 
     def get_for_update(self, declaration_id: uuid.UUID, actor: Actor) -> DeclarationRow | None:
         """Like get_visible, locking the row so two amendments never interleave."""
@@ -101,6 +106,22 @@ class DeclarationRepository:
         """The number of the latest history entry (0 when none)."""
         query = select(func.max(HistoryRow.seq)).where(HistoryRow.declaration_id == declaration_id)
         return self.session.scalar(query) or 0
+
+
+@lru_cache
+def _visible_by_id(role: Role, has_company: bool, with_containers: bool) -> Select:
+    # Built once per kind of actor, with the actor's values as parameters: building the query
+    # on every call cost more than running it.
+    template = Actor(
+        user_id=bindparam("user_id"),  # type: ignore[arg-type]
+        username="",
+        role=role,
+        company=bindparam("company") if has_company else None,  # type: ignore[arg-type]
+        gate_id=bindparam("gate_id"),  # type: ignore[arg-type]
+    )
+    query = _visible_to(select(DeclarationRow), template)
+    query = query.where(DeclarationRow.id == bindparam("declaration_id"))
+    return query if with_containers else query.options(lazyload(DeclarationRow.containers))
 
 
 def _visible_to(query: Select, actor: Actor) -> Select:

@@ -22,6 +22,7 @@ from sortedcontainers import SortedList
 
 from smartgate.policy.model import GatePolicy, GateRules
 from smartgate.queue.model import GateQueue, Waiting, build_queue, hour_start
+from smartgate.queue.repository import QueueState
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.uow import UnitOfWork
 
@@ -103,8 +104,7 @@ def _lock(key: Key) -> threading.Lock:
 def policy_of(uow: UnitOfWork, gate_id: str, direction: str) -> GatePolicy:
     """The gate's policy for one direction as committed: one version read while it stands."""
     key = _key(uow, gate_id, direction)
-    version, _, _ = uow.queue.state(gate_id, direction)
-    return _policy(uow, key, version)
+    return _policy(uow, key, uow.queue.state(gate_id, direction).version)
 
 
 def _policy(uow: UnitOfWork, key: Key, version: int) -> GatePolicy:
@@ -155,9 +155,9 @@ def _current(
 def reading(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Iterator[Board]:
     """The gate's board as committed, for look-ups; do not change it."""
     key = _key(uow, gate_id, direction)
-    version, synced_at, booked = uow.queue.state(gate_id, direction)
+    state = uow.queue.state(gate_id, direction)
     with _lock(key):
-        yield _current(uow, key, version, synced_at, booked, now)
+        yield _current(uow, key, state.version, state.synced_at, state.booked_since_live, now)
 
 
 @contextmanager
@@ -176,8 +176,9 @@ def editing(
     if fresh_policy:
         board = _with_fresh_policy(uow, key, board, now)
     yield board
-    state.booked_since_live = board.queue.booked_since_live
-    state.synced_at = board.synced_at
+    kept = QueueState(state.version, board.synced_at, board.queue.booked_since_live)
+    if kept != state:
+        uow.queue.save_state(gate_id, direction, kept)
     settled = _Cached(state.version, board)
 
     def settle() -> None:

@@ -6,6 +6,7 @@ the same unit of work that records the change.
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
@@ -21,7 +22,7 @@ from smartgate.policy.tables import SuspensionRow
 from smartgate.queue import model
 from smartgate.queue.boards import editing, policy_of
 from smartgate.queue.services import cargo_of, check_date
-from smartgate.queue.tables import BookingRow, NoticeRow
+from smartgate.queue.tables import BookingRow
 from smartgate.queue.waiting import notice, sync_holds
 from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.actor import Actor
@@ -251,7 +252,7 @@ def _move_forward(
     last: datetime,
     share: float,
     capacity: Callable[[datetime], int],
-) -> NoticeRow:
+) -> dict[str, Any]:
     uow.queue.release_place(row.gate_id, row.direction, slot)
     candidate = slot + model.SLOT
     while candidate < last:

@@ -2,7 +2,9 @@
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from smartgate.declarations.plates import plate_key
@@ -19,7 +21,7 @@ from smartgate.queue.schemas import (
     WaitTime,
 )
 from smartgate.queue.services import cargo_of
-from smartgate.queue.tables import BookingRow, NoticeRow, QueueEntryRow
+from smartgate.queue.tables import BookingRow, QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
@@ -68,9 +70,8 @@ def call_next(
             _catch_up(uow, board, gate_id, data.direction, now)
             room = _room_this_hour(board, now)
             picked = [w for _ in range(min(data.count, room)) if (w := board.queue.call_next(now))]
-            rows = uow.queue.entries_by_ids([uuid.UUID(w.id) for w in picked])
-            for row in rows:
-                _mark_called(uow, board, row, data.lane, now)
+            rows = uow.queue.mark_called([uuid.UUID(w.id) for w in picked], data.lane, now)
+            _tell_the_called(uow, board, rows, data.lane, now)
             reads = [_read(board, row, now) for row in rows]
         uow.commit()
         return reads
@@ -256,15 +257,17 @@ def _room_this_hour(board: Board, now: datetime) -> int:
     return capacity - called
 
 
-def _mark_called(
-    uow: UnitOfWork, board: Board, row: QueueEntryRow, lane: str | None, now: datetime
+def _tell_the_called(
+    uow: UnitOfWork, board: Board, rows: list[Row[Any]], lane: str | None, now: datetime
 ) -> None:
-    row.status, row.called_at, row.called_lane = "called", now, lane
-    board.record_call(str(row.id), now)
-    if row.booking_id is not None:
-        uow.queue.mark_booking_used(row.booking_id)
+    # The rows are already marked called; the board, their bookings and drivers follow.
     where = f" to lane {lane}" if lane else ""
-    uow.queue.add_notices([notice(row, "called", f"{row.plate}: go to the border{where} now", now)])
+    for row in rows:
+        board.record_call(str(row.id), now)
+    uow.queue.mark_bookings_used([row.booking_id for row in rows if row.booking_id is not None])
+    uow.queue.add_notices(
+        [notice(row, "called", f"{row.plate}: go to the border{where} now", now) for row in rows]
+    )
 
 
 def _finish(
@@ -329,7 +332,7 @@ def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[n
     )
 
 
-def _read(board: Board | None, row: QueueEntryRow, now: datetime) -> QueueEntryRead:
+def _read(board: Board | None, row: QueueEntryRow | Row[Any], now: datetime) -> QueueEntryRead:
     # Without a board (held, called or finished trucks) there is no place in line to show.
     entry_id = str(row.id)
     ahead = lane = eta = None
@@ -357,16 +360,19 @@ def _read(board: Board | None, row: QueueEntryRow, now: datetime) -> QueueEntryR
     )
 
 
-def notice(row: QueueEntryRow | BookingRow, kind: str, message: str, now: datetime) -> NoticeRow:
-    """A message to whoever declared the truck of a queue entry or booking."""
-    return NoticeRow(
-        declaration_id=row.declaration_id,
-        owner_id=row.owner_id,
-        plate=row.plate,
-        kind=kind,
-        message=message,
-        created_at=now,
-    )
+def notice(
+    row: QueueEntryRow | BookingRow | Row[Any], kind: str, message: str, now: datetime
+) -> dict[str, Any]:
+    """A message to whoever declared the truck of a queue entry or booking, to store with
+    `uow.queue.add_notices`."""
+    return {
+        "declaration_id": row.declaration_id,
+        "owner_id": row.owner_id,
+        "plate": row.plate,
+        "kind": kind,
+        "message": message,
+        "created_at": now,
+    }
 
 
 def _ensure_runs_gate(actor: Actor, gate_id: str) -> None:
