@@ -140,9 +140,15 @@ def _post_share(
     try:
         for post in posts:
             headers = post.headers | {"Content-Type": "application/json"}
-            connection.request("POST", post.path, body=post.body, headers=headers)
-            answer = connection.getresponse()
-            outcome.record(answer.status, answer.read())
+            try:
+                connection.request("POST", post.path, body=post.body, headers=headers)
+                answer = connection.getresponse()
+                outcome.record(answer.status, answer.read())
+            except (http.client.HTTPException, OSError) as failure:
+                # The server dropped the connection (after a 500, say): count it, go on anew.
+                outcome.record(0, f"no answer: {failure!r}".encode())
+                connection.close()
+                connection = http.client.HTTPConnection(host, port, timeout=60)
             advance()
     finally:
         connection.close()

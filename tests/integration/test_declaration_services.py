@@ -14,9 +14,10 @@ from smartgate.declarations.schemas import (
     GoodsLineIn,
     GoodsLineUpdate,
 )
+from smartgate.identity import services as identity
 from smartgate.shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from factories import actor, container, declaration, declare
+from factories import actor, container, declaration, declare, plate
 
 
 def _count(uow, username="authority-vn"):
@@ -70,6 +71,41 @@ def test_drivers_see_only_their_own_trips(uow):
         uow=uow, actor=actor(uow, "driver2"), filters=DeclarationFilter(), limit=50, offset=0
     )
     assert mine.id not in {d.id for d in theirs.items}
+
+
+def test_each_role_looks_up_exactly_the_declarations_it_lists(uow):
+    for name, company in (("forwarder2", "Xuân Cương Logistics"), ("forwarder3", None)):
+        identity.create_user(
+            uow=uow,
+            new=identity.NewUser(name, "long-enough-password", "forwarder", name, company=company),
+        )
+    made = [
+        declare(uow, username, gate_id=gate, tractor_plate=plate(300 + i))
+        for i, (username, gate) in enumerate(
+            [("driver1", "huu-nghi"), ("driver2", "mong-cai"), ("forwarder1", "huu-nghi"),
+             ("forwarder2", "mong-cai"), ("forwarder3", "huu-nghi")]
+        )
+    ]  # fmt: skip
+    for username in ("driver1", "driver2", "forwarder1", "forwarder2", "forwarder3",
+                     "operator-huunghi", "authority-vn"):  # fmt: skip
+        who = actor(uow, username)
+        page = services.list_declarations(
+            uow=uow, actor=who, filters=DeclarationFilter(), limit=500, offset=0
+        )
+        listed = {d.id for d in page.items}
+        for stored in made:
+            try:
+                services.get(uow=uow, actor=who, declaration_id=stored.id)
+                found = True
+            except NotFound:
+                found = False
+            assert found == (stored.id in listed), (username, stored.owner)
+    colleagues = {d.id for d in made[2:4]}
+    forwarder = actor(uow, "forwarder2")
+    seen = services.list_declarations(
+        uow=uow, actor=forwarder, filters=DeclarationFilter(), limit=500, offset=0
+    )
+    assert colleagues <= {d.id for d in seen.items}  # the company's trips, whoever filed them
 
 
 def test_operators_only_see_their_gate(uow):

@@ -112,30 +112,30 @@ class DeclarationRepository:
 def _visible_by_id(role: Role, has_company: bool, with_containers: bool) -> Select:
     # Built once per kind of actor, with the actor's values as parameters: building the query
     # on every call cost more than running it.
-    template = Actor(
-        user_id=bindparam("user_id"),  # type: ignore[arg-type]
-        username="",
-        role=role,
-        company=bindparam("company") if has_company else None,  # type: ignore[arg-type]
-        gate_id=bindparam("gate_id"),  # type: ignore[arg-type]
-    )
-    query = _visible_to(select(DeclarationRow), template)
-    query = query.where(DeclarationRow.id == bindparam("declaration_id"))
+    company = bindparam("company") if has_company else None
+    query = _visible_where(
+        select(DeclarationRow), role, bindparam("user_id"), company, bindparam("gate_id")
+    ).where(DeclarationRow.id == bindparam("declaration_id"))
     return query if with_containers else query.options(lazyload(DeclarationRow.containers))
 
 
 def _visible_to(query: Select, actor: Actor) -> Select:
+    return _visible_where(query, actor.role, actor.user_id, actor.company or None, actor.gate_id)
+
+
+def _visible_where(query: Select, role: Role, user_id: Any, company: Any, gate_id: Any) -> Select:
     # A driver sees their own trips, a forwarder their company's, an operator their gate's.
-    if actor.role == "authority":
+    # The values are plain or bound parameters; company is None for an actor without one.
+    if role == "authority":
         return query
-    if actor.role == "operator":
-        return query.where(DeclarationRow.gate_id == actor.gate_id)
-    if actor.role == "forwarder" and actor.company:
+    if role == "operator":
+        return query.where(DeclarationRow.gate_id == gate_id)
+    if role == "forwarder" and company is not None:
         return query.where(
-            or_(DeclarationRow.company == actor.company, DeclarationRow.owner_id == actor.user_id)
+            or_(DeclarationRow.company == company, DeclarationRow.owner_id == user_id)
         )
-    if actor.role in ("driver", "forwarder"):
-        return query.where(DeclarationRow.owner_id == actor.user_id)
+    if role in ("driver", "forwarder"):
+        return query.where(DeclarationRow.owner_id == user_id)
     return query.where(False)  # peers read exchange messages, not declarations
 
 
