@@ -1,12 +1,14 @@
 """Dependencies: the unit of work, the settings and the signed-in actor."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from smartgate.config import Settings
-from smartgate.identity.services import BadCredentials, actor_for_token
+from smartgate.identity.services import BadCredentials, actor_for_token, remembered_actor
 from smartgate.shared.actor import Actor, Role
 from smartgate.shared.errors import Forbidden
 from smartgate.uow import UnitOfWork
@@ -31,20 +33,24 @@ UoW = Annotated[UnitOfWork, Depends(get_uow)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def optional_actor(
+async def optional_actor(
     request: Request,
     uow: UoW,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(_bearer)],
 ) -> Actor | None:
-    """The actor behind the bearer token or the web cookie, or None."""
+    """The actor behind the bearer token or the web cookie, or None. A token recognised
+    lately is answered on the event loop; only a new one goes to the database, in a thread."""
     token = token or request.cookies.get(COOKIE)
     if not token:
         return None
-    return actor_for_token(uow=uow, token=token, secret=settings.secret_key)
+    secret = settings.secret_key
+    return remembered_actor(uow=uow, token=token) or await run_in_threadpool(
+        partial(actor_for_token, uow=uow, token=token, secret=secret)
+    )
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     """The signed-in actor, or 401."""
     if actor is None:
         raise BadCredentials("sign in first: missing, expired or invalid token")
@@ -58,7 +64,7 @@ OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that lets only the given roles through."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if actor.role not in roles:
             raise Forbidden(f"this needs role {' or '.join(roles)}; you are {actor.role}")
         return actor

@@ -30,6 +30,31 @@ class GoodsLine:
     gross_kg: float
 
 
+@dataclass(frozen=True)
+class TripGoods:
+    """What the queue looks at in one goods line: its code and its flags."""
+
+    hs_code: str
+    perishable: bool
+    cold_chain: bool
+    production_input: bool
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A declared trip as the crossing queue sees it: the truck, where it goes, its goods."""
+
+    id: Any  # uuid.UUID
+    gate_id: str
+    direction: str
+    tractor_plate: str
+    status: str
+    owner_id: int
+    company: str | None
+    delivery_mode: str
+    goods: tuple[TripGoods, ...]
+
+
 def hs_fault(
     hs_code: str, *, hs_exists: Callable[[str], bool], permitted: Callable[[str], bool], gate: str
 ) -> str | None:

@@ -31,8 +31,9 @@ def make_token(*, username: str, secret: str, now: datetime, minutes: int) -> st
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def read_token(token: str, *, secret: str) -> str | None:
-    """The username a valid, unexpired token was issued to, or None."""
+def read_token(token: str, *, secret: str) -> tuple[str, float] | None:
+    """The username a valid, unexpired token was issued to and when it expires (POSIX
+    seconds), or None."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
@@ -40,4 +41,4 @@ def read_token(token: str, *, secret: str) -> str | None:
     except jwt.PyJWTError:
         return None
     subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
+    return (subject, float(claims["exp"])) if isinstance(subject, str) else None

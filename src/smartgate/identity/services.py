@@ -112,15 +112,15 @@ def actor_for_username(*, uow: UnitOfWork, username: str) -> Actor:
 
 def actor_for_token(*, uow: UnitOfWork, token: str, secret: str) -> Actor | None:
     """The active user a token belongs to, or None. A recognised token is remembered for
-    ACTOR_TTL_SECONDS: every API call carries one, and looking its user up each time cost a
-    database round trip per request."""
-    username = read_token(token, secret=secret)
-    if username is None:
+    ACTOR_TTL_SECONDS (never past its expiry): every API call carries one, and checking it
+    and looking its user up each time cost more than many a use-case."""
+    remembered = remembered_actor(uow=uow, token=token)
+    if remembered is not None:
+        return remembered
+    claims = read_token(token, secret=secret)
+    if claims is None:
         return None
-    key, now = (uow.database, token), time.monotonic()
-    cached = _actors.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    username, expires = claims
     with uow:
         user = uow.users.by_username(username)
         if user is None or not user.active:
@@ -128,8 +128,16 @@ def actor_for_token(*, uow: UnitOfWork, token: str, secret: str) -> Actor | None
         actor = _actor(user)
     if len(_actors) >= MAX_REMEMBERED_TOKENS:
         _actors.clear()  # expired entries pile up otherwise; forgetting costs one look-up each
-    _actors[key] = (now + ACTOR_TTL_SECONDS, actor)
+    deadline = min(time.time() + ACTOR_TTL_SECONDS, expires)
+    _actors[(uow.database, token)] = (deadline, actor)
     return actor
+
+
+def remembered_actor(*, uow: UnitOfWork, token: str) -> Actor | None:
+    """The actor of a token recognised in the last ACTOR_TTL_SECONDS and not expired since,
+    or None; touches neither the database nor the signature (it was checked then)."""
+    cached = _actors.get((uow.database, token))
+    return cached[1] if cached is not None and cached[0] > time.time() else None
 
 
 def forget_remembered_actors() -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from smartgate.declarations.model import Trip
 from smartgate.declarations.plates import plate_key
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
@@ -37,7 +38,7 @@ from smartgate.uow import UnitOfWork
 BOOKING_ROLES = frozenset({"driver", "forwarder"})
 
 
-def cargo_of(row: DeclarationRow) -> Cargo:
+def cargo_of(row: DeclarationRow | Trip) -> Cargo:
     """What suspensions look at in a declaration."""
     flags = {f for g in row.goods for f in policy.FLAGS if getattr(g, f)}
     return Cargo(row.gate_id, row.direction, tuple(g.hs_code for g in row.goods), frozenset(flags))
@@ -205,8 +206,8 @@ def _ensure_may_book(actor: Actor) -> None:
         raise Forbidden("only drivers and forwarders book crossing slots")
 
 
-def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
-    trip = uow.declarations.get_visible(declaration_id, actor, with_containers=False)
+def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> Trip:
+    trip = uow.declarations.trip(declaration_id, actor)
     if trip is None:
         raise NotFound(f"declaration {declaration_id} does not exist")
     if trip.status != "declared":
@@ -242,7 +243,7 @@ def _check_record(
         )
 
 
-def _check_crossing_allowed(gate: GatePolicy, trip: DeclarationRow, slot: datetime) -> None:
+def _check_crossing_allowed(gate: GatePolicy, trip: Trip, slot: datetime) -> None:
     reason = gate.stop_reason(cargo_of(trip), slot, trip.delivery_mode)
     if reason:
         raise Conflict(f"cannot book {slot:%Y-%m-%d %H:%M} UTC: {reason}")

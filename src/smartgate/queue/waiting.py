@@ -300,7 +300,7 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
         declaration_id = booking.declaration_id
     else:
         declaration_id = data.declaration_id
-    trip = uow.declarations.get_visible(declaration_id, actor, with_containers=False)
+    trip = uow.declarations.trip(declaration_id, actor)
     if trip is None or trip.gate_id != gate_id:
         raise NotFound(f"declaration {declaration_id} does not exist at {gate_id}")
     if trip.status != "declared":
