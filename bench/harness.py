@@ -29,11 +29,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo_server(database_url: str, log: Path) -> Iterator[tuple[str, int]]:
+def demo_server(database_url: str, log: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
     """`smartgate serve --demo` on `database_url` in a subprocess; yields its URL and pid."""
     port = free_port()
     env = os.environ | {"SMARTGATE_DATABASE_URL": database_url, "SMARTGATE_SIDE": "VN"}
-    command = [sys.executable, "-m", "smartgate.cli", "serve", "--demo", "--port", str(port)]
+    command = [sys.executable, "-m", "smartgate.cli", "serve", "--demo", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
     with log.open("w") as out:
         # Output goes to a file: an unread pipe would fill up and stall the server.
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -68,6 +69,20 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None
             pass  # not listening yet
         time.sleep(0.1)
     raise SystemExit(f"server not healthy after 60 s:\n{log.read_text()}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds a process and its children (server workers) have used so
+    far (Linux)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
-from bench.harness import Outcome, Post, demo_server, post_concurrently
+from bench.harness import Outcome, Post, cpu_seconds, demo_server, post_concurrently
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -485,12 +485,6 @@ def trip_to_book(index: int, arrival: datetime) -> DeclarationCreate:
     )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds a process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def bearer(base: str, username: str) -> dict[str, str]:
     """Authorization headers for a demo user, through the OAuth2 password flow."""
     answer = httpx.post(
@@ -553,7 +547,9 @@ class BookingFigures:
     created: int
 
 
-def bench_http(settings: Settings, count: int, clients: int, rng: random.Random) -> BookingFigures:
+def bench_http(
+    settings: Settings, count: int, clients: int, workers: int, rng: random.Random
+) -> BookingFigures:
     """Book over HTTP from `clients` threads; then check every slot of the pool by SQL."""
     uow = bootstrap.unit_of_work(settings)
     warm_up = clients * WARM_UP
@@ -561,7 +557,7 @@ def bench_http(settings: Settings, count: int, clients: int, rng: random.Random)
     requests = booking_requests(declare_trips(uow, warm_up + count), list(quotas), rng)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        demo_server(settings.database_url, Path(tmp) / "log") as (base, pid),
+        demo_server(settings.database_url, Path(tmp) / "log", workers) as (base, pid),
     ):
         rate_limit = lift_rate_limit(base)
         headers = {username: bearer(base, username) for username in BOOKERS}
@@ -682,6 +678,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--lookups", type=int, default=2_000, help="position look-ups per size")
     parser.add_argument("--calls", type=int, default=300, help="call_next calls per size")
     parser.add_argument("--bookings", type=int, default=6_000, help="timed booking requests")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
     parser.add_argument("--seed", type=int, default=1, help="seed of the made-up trucks")
     parser.add_argument(
@@ -740,7 +737,7 @@ def main() -> None:
 
 def bench_http_part(settings: Settings, args: argparse.Namespace, rng: random.Random) -> None:
     """Part 3 with its report."""
-    booked = bench_http(settings, args.bookings, args.clients, rng)
+    booked = bench_http(settings, args.bookings, args.clients, args.workers, rng)
     low, high = booked.rate_limit
     console.print(
         f"note: bookings_per_minute at {BOOKING_GATE} raised from {low} to {high:,} "

@@ -45,7 +45,7 @@ class Server:
         self.process.wait(timeout=20)
 
 
-def start_demo_server(workdir: Path, *, side: str = "VN") -> Server:
+def start_demo_server(workdir: Path, *, side: str = "VN", workers: int = 1) -> Server:
     """`smartgate serve --demo` on a fresh SQLite file; returns once /healthz answers."""
     port = free_port()
     env = os.environ | {
@@ -54,7 +54,17 @@ def start_demo_server(workdir: Path, *, side: str = "VN") -> Server:
     }
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "smartgate.cli", "serve", "--demo", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "smartgate.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],  # fmt: skip
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

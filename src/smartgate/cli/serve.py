@@ -15,6 +15,9 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="load gate pairs, demo users and sample trips"),
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="port to listen on"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="server processes; each keeps its own copy of the waiting areas"
+    ),
 ) -> None:
     """Migrate the database and serve the web pages and API."""
     if demo:
@@ -26,6 +29,13 @@ def serve(
         names = ", ".join(u.username for u in DEMO_USERS)
         console.print(f"demo users: {names} (password [bold]{DEMO_PASSWORD}[/bold])")
     console.print(f"smartgate ({settings.side}) on http://{host}:{port}  API docs: /docs")
-    from smartgate.api.app import create_app
+    if workers == 1:
+        from smartgate.api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Each worker process builds its app from the same environment.
+    uvicorn.run(
+        "smartgate.api.app:create_app", factory=True, workers=workers, host=host, port=port,
+        log_level="info",
+    )  # fmt: skip

@@ -1,12 +1,13 @@
 """The only place that queries declaration tables."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select
+from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from smartgate.declarations.model import Trip, TripGoods
@@ -27,9 +28,28 @@ class DeclarationFilter:
 
 
 # Core inserts built once: the ORM's flush was half the cost of a declaration.
-_INSERTS = tuple(
-    insert(table.__table__) for table in (DeclarationRow, ContainerRow, GoodsLineRow, HistoryRow)
-)
+_NEW = ("declarations", "containers", "goods", "history")
+_NEW_TABLES = tuple(t.__table__ for t in (DeclarationRow, ContainerRow, GoodsLineRow, HistoryRow))
+_INSERTS = tuple(insert(table) for table in _NEW_TABLES)
+
+
+def _insert_all_postgresql() -> TextClause:
+    # Each row list travels as one JSON parameter that PostgreSQL unpacks into its table; the
+    # child rows' foreign keys are checked at the end of the statement, when the declaration
+    # exists. One round trip instead of four, whatever the number of declarations.
+    def insert_from_json(table: Table, parameter: str) -> str:
+        names = ", ".join(c.name for c in table.c if c is not table.autoincrement_column)
+        return (
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM "
+            f"json_populate_recordset(NULL::{table.name}, CAST(:{parameter} AS json))"
+        )
+
+    inserts = [insert_from_json(t, name) for t, name in zip(_NEW_TABLES, _NEW, strict=True)]
+    steps = ", ".join(f"step_{i} AS ({sql})" for i, sql in enumerate(inserts[:-1]))
+    return text(f"WITH {steps} {inserts[-1]}")
+
+
+_INSERT_ALL_POSTGRESQL = _insert_all_postgresql()
 
 
 class DeclarationRepository:
@@ -47,10 +67,15 @@ class DeclarationRepository:
         history: list[dict[str, Any]],
     ) -> None:
         """Insert new declarations with their containers, goods lines and first history
-        entries: one statement per table, whatever the count."""
-        for statement, rows in zip(
-            _INSERTS, (declarations, containers, goods, history), strict=True
-        ):
+        entries: on PostgreSQL in one statement, elsewhere one per table."""
+        tables = (declarations, containers, goods, history)
+        if self.session.get_bind().dialect.name == "postgresql":
+            values = {
+                name: json.dumps(rows, default=str) for name, rows in zip(_NEW, tables, strict=True)
+            }
+            self.session.execute(_INSERT_ALL_POSTGRESQL, values)
+            return
+        for statement, rows in zip(_INSERTS, tables, strict=True):
             if rows:
                 self.session.execute(statement, rows)
 
