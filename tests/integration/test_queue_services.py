@@ -175,6 +175,25 @@ def test_call_order_priority_then_booked_then_live_with_positions(uow):
     assert all(c.status == "called" for c in called)
 
 
+def test_a_call_uses_the_booking_and_tells_the_driver_where_to_go(uow):
+    _capacity(uow, vn=40, cn=40)
+    trip = declare(uow, tractor_plate=plate(25), goods=[goods("080390")])
+    booking = _book(uow, trip, slot=NOW)
+    _arrive(uow, trip)
+    [called] = waiting.call_next(
+        uow=uow,
+        actor=actor(uow, "operator-huunghi"),
+        gate_id="huu-nghi",
+        data=CallNextIn(direction="export", lane="L2"),
+        now=NOW + timedelta(minutes=5),
+    )
+    assert (called.status, called.called_lane) == ("called", "L2")
+    driver = actor(uow, "driver1")
+    assert services.get_booking(uow=uow, actor=driver, booking_id=booking.id).status == "used"
+    [told] = [n for n in waiting.notices(uow=uow, actor=driver) if n.kind == "called"]
+    assert told.message == f"{plate(25)}: go to the border to lane L2 now"
+
+
 def test_hourly_capacity_caps_the_calls(uow):
     _capacity(uow, vn=2, cn=2)
     for i in range(3):

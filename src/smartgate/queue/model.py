@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sortedcontainers import SortedList
 
@@ -319,6 +320,19 @@ ENTRY_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # Only a call sets called_at, and a called truck can then only cross or fail to show.
 CALLED_OR_AFTER = ("called", *sorted(ENTRY_TRANSITIONS["called"]))
+
+
+def notice(row: Any, kind: str, message: str, now: datetime) -> dict[str, Any]:
+    """A message to whoever declared the truck of a queue entry or booking (anything with
+    its declaration_id, owner_id and plate), as the column values of a notice."""
+    return {
+        "declaration_id": row.declaration_id,
+        "owner_id": row.owner_id,
+        "plate": row.plate,
+        "kind": kind,
+        "message": message,
+        "created_at": now,
+    }
 
 
 def ensure_entry_may(status: str, target: str) -> None:

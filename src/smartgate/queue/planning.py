@@ -21,9 +21,10 @@ from smartgate.policy.schemas import (
 from smartgate.policy.tables import SuspensionRow
 from smartgate.queue import model
 from smartgate.queue.boards import editing, policy_of
+from smartgate.queue.model import notice
 from smartgate.queue.services import cargo_of, check_date
 from smartgate.queue.tables import BookingRow
-from smartgate.queue.waiting import notice, sync_holds
+from smartgate.queue.waiting import sync_holds
 from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow

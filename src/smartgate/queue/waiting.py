@@ -12,6 +12,7 @@ from smartgate.policy import model as policy
 from smartgate.policy.model import Cargo
 from smartgate.queue import model
 from smartgate.queue.boards import Board, editing, reading, waiting
+from smartgate.queue.model import notice
 from smartgate.queue.schemas import (
     ArrivalIn,
     CallNextIn,
@@ -21,7 +22,7 @@ from smartgate.queue.schemas import (
     WaitTime,
 )
 from smartgate.queue.services import cargo_of
-from smartgate.queue.tables import BookingRow, QueueEntryRow
+from smartgate.queue.tables import QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
@@ -70,8 +71,11 @@ def call_next(
             _catch_up(uow, board, gate_id, data.direction, now)
             room = _room_this_hour(board, now)
             picked = [w for _ in range(min(data.count, room)) if (w := board.queue.call_next(now))]
-            rows = uow.queue.mark_called([uuid.UUID(w.id) for w in picked], data.lane, now)
-            _tell_the_called(uow, board, rows, data.lane, now)
+            where = f" to lane {data.lane}" if data.lane else ""
+            told = f": go to the border{where} now"
+            rows = uow.queue.call([uuid.UUID(w.id) for w in picked], data.lane, now, told)
+            for row in rows:
+                board.record_call(str(row.id), now)
             reads = [_read(board, row, now) for row in rows]
         uow.commit()
         return reads
@@ -257,19 +261,6 @@ def _room_this_hour(board: Board, now: datetime) -> int:
     return capacity - called
 
 
-def _tell_the_called(
-    uow: UnitOfWork, board: Board, rows: list[Row[Any]], lane: str | None, now: datetime
-) -> None:
-    # The rows are already marked called; the board, their bookings and drivers follow.
-    where = f" to lane {lane}" if lane else ""
-    for row in rows:
-        board.record_call(str(row.id), now)
-    uow.queue.mark_bookings_used([row.booking_id for row in rows if row.booking_id is not None])
-    uow.queue.add_notices(
-        [notice(row, "called", f"{row.plate}: go to the border{where} now", now) for row in rows]
-    )
-
-
 def _finish(
     uow: UnitOfWork, actor: Actor, gate_id: str, entry_id: uuid.UUID, status: str, now: datetime
 ) -> QueueEntryRead:
@@ -358,21 +349,6 @@ def _read(board: Board | None, row: QueueEntryRow | Row[Any], now: datetime) -> 
         called_at=row.called_at,
         called_lane=row.called_lane,
     )
-
-
-def notice(
-    row: QueueEntryRow | BookingRow | Row[Any], kind: str, message: str, now: datetime
-) -> dict[str, Any]:
-    """A message to whoever declared the truck of a queue entry or booking, to store with
-    `uow.queue.add_notices`."""
-    return {
-        "declaration_id": row.declaration_id,
-        "owner_id": row.owner_id,
-        "plate": row.plate,
-        "kind": kind,
-        "message": message,
-        "created_at": now,
-    }
 
 
 def _ensure_runs_gate(actor: Actor, gate_id: str) -> None:
