@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, Row, bindparam, func, insert, select, text, update
+from sqlalchemy import Executable, Row, TextClause, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from smartgate.db import UTCDateTime, dialect_insert
@@ -46,9 +46,18 @@ class QueueRepository:
 
     # --- bookings -----------------------------------------------------------------------
 
-    def insert_booking(self, values: dict[str, Any]) -> None:
-        """Insert a booking now, so the one-per-vehicle index speaks at once (IntegrityError)."""
-        self.session.execute(insert(BookingRow.__table__), [values])
+    def insert_booking(self, values: dict[str, Any], quota: int) -> bool:
+        """Take a place in the booking's slot and store the booking, unless the slot already
+        holds `quota` (then False, nothing stored). The one-per-vehicle index speaks at once
+        (IntegrityError). On PostgreSQL both happen in one statement."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            place = (values["gate_id"], values["direction"], values["slot_start"], quota)
+            if not self.take_place(*place):
+                return False
+            self.session.execute(insert(BookingRow.__table__), [values])
+            return True
+        statement = _book_postgresql(tuple(values))
+        return self.session.execute(statement, values | {"quota": quota}).first() is not None
 
     def booking_for_update(self, booking_id: uuid.UUID, actor: Actor) -> BookingRow | None:
         """A booking the actor may change, locked against concurrent changes."""
@@ -440,6 +449,25 @@ def _lock_state(insert_for: Callable[..., Any]) -> Executable:
             _STATE_TABLE.c.version, _STATE_TABLE.c.synced_at, _STATE_TABLE.c.booked_since_live
         )
     )
+
+
+@lru_cache
+def _book_postgresql(columns: tuple[str, ...]) -> TextClause:
+    # The slot counter and the booking in one round trip: the booking is inserted only when
+    # the upsert took a place, and a refused booking rolls the place back with it.
+    table = BookingRow.__table__
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    return text(
+        "WITH place AS ("
+        "  INSERT INTO slot_counts (gate_id, direction, slot_start, booked)"
+        "  VALUES (:gate_id, :direction, :slot_start, 1)"
+        "  ON CONFLICT (gate_id, direction, slot_start)"
+        "  DO UPDATE SET booked = slot_counts.booked + 1 WHERE slot_counts.booked < :quota"
+        "  RETURNING booked"
+        f") INSERT INTO bookings ({names}) SELECT {values} WHERE EXISTS (SELECT 1 FROM place)"
+        " RETURNING id"
+    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
 
 
 def _own_bookings(query, actor: Actor):  # type: ignore[no-untyped-def]

@@ -89,7 +89,7 @@ def book(
         vehicle = plate_key(trip.tractor_plate)
         _check_record(uow, actor, vehicle, gate.rules, now)
         _check_crossing_allowed(gate, trip, slot)
-        _take_place(uow, gate, trip.gate_id, trip.direction, slot)
+        quota = _quota(gate, slot)
         booking = {
             "id": uuid.uuid4(),
             "declaration_id": trip.id,
@@ -107,9 +107,11 @@ def book(
             "created_at": now,
         }
         try:
-            uow.queue.insert_booking(booking)
+            booked = uow.queue.insert_booking(booking, quota)
         except IntegrityError as exc:  # a concurrent request booked the same vehicle first
             raise Conflict(f"vehicle {trip.tractor_plate} already holds a booking") from exc
+        if not booked:
+            raise _full(slot, quota)
         uow.commit()
         return BookingRead.model_validate(booking)
 
@@ -249,14 +251,23 @@ def _check_crossing_allowed(gate: GatePolicy, trip: Trip, slot: datetime) -> Non
         raise Conflict(f"cannot book {slot:%Y-%m-%d %H:%M} UTC: {reason}")
 
 
-def _take_place(
-    uow: UnitOfWork, gate: GatePolicy, gate_id: str, direction: str, slot: datetime
-) -> None:
+def _quota(gate: GatePolicy, slot: datetime) -> int:
     quota = model.booking_quota(gate.capacity_at(slot), gate.rules.booking_share)
     if quota == 0:
         raise Conflict(f"no bookable capacity at {slot:%Y-%m-%d %H:%M} UTC (gate closed?)")
+    return quota
+
+
+def _full(slot: datetime, quota: int) -> Conflict:
+    return Conflict(f"slot {slot:%Y-%m-%d %H:%M} UTC is full ({quota} places); pick another")
+
+
+def _take_place(
+    uow: UnitOfWork, gate: GatePolicy, gate_id: str, direction: str, slot: datetime
+) -> None:
+    quota = _quota(gate, slot)
     if not uow.queue.take_place(gate_id, direction, slot, quota):
-        raise Conflict(f"slot {slot:%Y-%m-%d %H:%M} UTC is full ({quota} places); pick another")
+        raise _full(slot, quota)
 
 
 def _changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> BookingRow:
