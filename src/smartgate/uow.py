@@ -24,11 +24,8 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._factory = session_factory
-
-    @property
-    def database(self) -> str:
-        """The database this unit of work talks to, as a key for per-database caches."""
-        return str(self._factory.kw["bind"].engine.url)
+        # Which database this unit of work talks to, as a key for per-database caches.
+        self.database = str(session_factory.kw["bind"].engine.url)
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
