@@ -209,6 +209,8 @@ class GateQueue:
         if "backlog" not in self.rules.priority_order:
             return
         cutoff = now - self.rules.backlog_cutoff
+        if self._promoted_until is not None and cutoff <= self._promoted_until:
+            return  # the clock has not moved on: nobody new has waited long enough
         low = None if self._promoted_until is None else (self._promoted_until, float("inf"), "")
         newly = list(self._by_arrival.irange(low, (cutoff, float("inf"), "")))
         for _, _, truck_id in newly:
@@ -216,8 +218,7 @@ class GateQueue:
             if self.rules.rank("backlog") < self.rules.rank(lane):
                 self._lanes[lane].remove(self._key(truck, lane))
                 self._insert(truck, "backlog")
-        if self._promoted_until is None or cutoff > self._promoted_until:
-            self._promoted_until = cutoff
+        self._promoted_until = cutoff
 
 
 def build_queue(trucks: Iterable[Waiting], rules: CallRules, now: datetime) -> GateQueue:
