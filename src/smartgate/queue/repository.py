@@ -352,7 +352,7 @@ _CALL = (
     .returning(*_ENTRIES_TABLE.c)
 )
 # The same three steps in one round trip: the call is the queue's busiest write.
-_CALL_POSTGRESQL = text(
+_CALL_SQL = (
     "WITH called AS ("
     "  UPDATE queue_entries SET status = 'called', called_at = :at, called_lane = :lane"
     "  WHERE id IN :ids RETURNING *"
@@ -363,8 +363,12 @@ _CALL_POSTGRESQL = text(
     "  INSERT INTO notices (declaration_id, owner_id, plate, kind, message, created_at)"
     "  SELECT declaration_id, owner_id, plate, 'called', plate || :told, :at FROM called"
     ") SELECT * FROM called"
-).bindparams(bindparam("ids", expanding=True), bindparam("at", type_=_TIME))
-_CALL_POSTGRESQL = _CALL_POSTGRESQL.columns(*_ENTRIES_TABLE.c)
+)
+_CALL_POSTGRESQL = (
+    text(_CALL_SQL)
+    .bindparams(bindparam("ids", expanding=True), bindparam("at", type_=_TIME))
+    .columns(*_ENTRIES_TABLE.c)
+)
 _BOOKINGS_USED = (
     update(BookingRow.__table__)
     .where(BookingRow.__table__.c.id.in_(bindparam("ids", expanding=True)))
