@@ -74,15 +74,26 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds a process and its children (server workers) have used so
     far (Linux)."""
-    total = 0.0
+    return _cpu_seconds(lambda process, name, parent: str(pid) in (process, parent))
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds the local PostgreSQL processes (server and backends) have used so far; a
+    backend that ends takes its share with it, so read this while the clients are connected."""
+    return _cpu_seconds(lambda process, name, parent: name == "postgres")
+
+
+def _cpu_seconds(wanted: Callable[[str, str, str], bool]) -> float:
+    ticks = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
         except OSError:
             continue  # the process ended while we looked
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        fields = tail.split()
+        if wanted(stat.parent.name, head.split("(", 1)[1], fields[1]):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)

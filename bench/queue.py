@@ -51,7 +51,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
-from bench.harness import Outcome, Post, cpu_seconds, demo_server, post_concurrently
+from bench.harness import (
+    Outcome,
+    Post,
+    cpu_seconds,
+    demo_server,
+    post_concurrently,
+    postgres_cpu_seconds,
+)
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -538,7 +545,7 @@ class BookingFigures:
     clients: int
     outcome: Outcome
     seconds: float
-    cpu: tuple[float, float]  # CPU seconds the server and the clients used while timed
+    cpu: tuple[float, float, float]  # CPU seconds of the server, PostgreSQL and the clients
     rate_limit: tuple[int, int]
     slots: int
     overbooked: list[str]
@@ -563,9 +570,10 @@ def bench_http(
         headers = {username: bearer(base, username) for username in BOOKERS}
         posts = [Post("/api/v1/bookings", headers[r.username], r.body) for r in requests]
         warmed, _ = post_concurrently(base, posts[:warm_up], clients, BOOKED_OR_FULL)
-        server_before, clients_before = cpu_seconds(pid), time.process_time()
+        before = (cpu_seconds(pid), postgres_cpu_seconds(), time.process_time())
         outcome, seconds = post_concurrently(base, posts[warm_up:], clients, BOOKED_OR_FULL)
-        cpu = (cpu_seconds(pid) - server_before, time.process_time() - clients_before)
+        after = (cpu_seconds(pid), postgres_cpu_seconds(), time.process_time())
+        cpu = (after[0] - before[0], after[1] - before[1], after[2] - before[2])
     overbooked, miscounted, stored = check_slots(settings, quotas)
     created = warmed.statuses[201] + outcome.statuses[201]
     return BookingFigures(
@@ -620,7 +628,7 @@ def booking_tables(f: BookingFigures) -> tuple[Table, Table]:
         f"{FILL:.0%} of requests, so some meet a full slot (409)",
     )
     for column in ("clients", "requests", "201", "409", "other", "seconds", "requests/s",
-                   "CPU/request server", "clients", "bookings/s", "target",
+                   "CPU/request server", "PostgreSQL", "clients", "bookings/s", "target",
                    "result"):  # fmt: skip
         speed.add_column(column, justify="right")
     speed.add_row(
