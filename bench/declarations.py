@@ -34,7 +34,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import URL, make_url
 
-from bench.harness import Outcome, Post, demo_server, in_threads, post_concurrently
+from bench.harness import (
+    Outcome,
+    Post,
+    add_server_arguments,
+    demo_server,
+    in_threads,
+    post_concurrently,
+)
 from smartgate import bootstrap
 from smartgate.config import Settings
 from smartgate.declarations import services as declarations
@@ -44,7 +51,6 @@ from smartgate.identity import services as identity
 from smartgate.identity.services import DEMO_PASSWORD
 from smartgate.shared.clock import VN_TZ, utcnow
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 BENCH_DATABASE = "smartgate_bench"
 FORWARDER = "forwarder1"
 SERVICE_TARGET = 500.0  # declarations per second through the use-case
@@ -320,13 +326,7 @@ def arguments() -> argparse.Namespace:
     """The command line: how many declarations, how many clients, which server."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000, help="timed declarations per path")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    parser.add_argument(
-        "--server-url",
-        default=os.environ.get("SMARTGATE_BENCH_SERVER_URL", DEFAULT_SERVER),
-        help=f"PostgreSQL server; the bench works in its database {BENCH_DATABASE}",
-    )
+    add_server_arguments(parser, clients=8, database=BENCH_DATABASE)
     return parser.parse_args()
 
 

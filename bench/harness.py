@@ -1,6 +1,7 @@
 """What the benchmarks share: a real `smartgate serve --demo` on the bench database, and lean
 concurrent clients to load it."""
 
+import argparse
 import http.client
 import os
 import socket
@@ -19,6 +20,20 @@ from urllib.parse import urlsplit
 import httpx
 
 T = TypeVar("T")
+
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def add_server_arguments(parser: argparse.ArgumentParser, *, clients: int, database: str) -> None:
+    """The options every HTTP bench takes: server processes, clients, PostgreSQL server."""
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument("--clients", type=int, default=clients, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get("SMARTGATE_BENCH_SERVER_URL", DEFAULT_SERVER),
+        help=f"PostgreSQL server; the bench works in its database {database}",
+    )
 
 
 def free_port() -> int:

@@ -54,6 +54,7 @@ from sqlalchemy import URL, make_url
 from bench.harness import (
     Outcome,
     Post,
+    add_server_arguments,
     cpu_seconds,
     demo_server,
     post_concurrently,
@@ -73,7 +74,6 @@ from smartgate.queue.schemas import CallNextIn
 from smartgate.shared.clock import VN_TZ, utcnow
 from smartgate.uow import UnitOfWork
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 BENCH_DATABASE = "smartgate_bench_queue"
 P99_TARGET_MS = 5.0
 BOOKING_TARGET = 300.0  # bookings created per second over HTTP
@@ -686,17 +686,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--lookups", type=int, default=2_000, help="position look-ups per size")
     parser.add_argument("--calls", type=int, default=300, help="call_next calls per size")
     parser.add_argument("--bookings", type=int, default=6_000, help="timed booking requests")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
-    parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
     parser.add_argument("--seed", type=int, default=1, help="seed of the made-up trucks")
     parser.add_argument(
         "--parts", type=parts, default=PARTS, help="which parts to run, e.g. services,http"
     )
-    parser.add_argument(
-        "--server-url",
-        default=os.environ.get("SMARTGATE_BENCH_SERVER_URL", DEFAULT_SERVER),
-        help=f"PostgreSQL server; the bench works in its database {BENCH_DATABASE}",
-    )
+    add_server_arguments(parser, clients=32, database=BENCH_DATABASE)
     return parser.parse_args()
 
 

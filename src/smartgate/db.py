@@ -80,7 +80,11 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def is_postgresql(session: Session) -> bool:
+    """True when the session talks to PostgreSQL (which some statements are written for)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
     """The INSERT construct of the session's database, which knows ON CONFLICT."""
-    dialect = session.get_bind().dialect.name
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return postgresql_insert if is_postgresql(session) else sqlite_insert

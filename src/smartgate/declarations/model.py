@@ -1,5 +1,6 @@
 """Pure declaration rules: goods lines, weights, arrival window, status moves, history diffs."""
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,7 +45,7 @@ class TripGoods:
 class Trip:
     """A declared trip as the crossing queue sees it: the truck, where it goes, its goods."""
 
-    id: Any  # uuid.UUID
+    id: uuid.UUID
     gate_id: str
     direction: str
     tractor_plate: str

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from smartgate.db import is_postgresql
 from smartgate.declarations.model import Trip, TripGoods
 from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
 from smartgate.shared.actor import Actor, Role
@@ -69,7 +70,7 @@ class DeclarationRepository:
         """Insert new declarations with their containers, goods lines and first history
         entries: on PostgreSQL in one statement, elsewhere one per table."""
         tables = (declarations, containers, goods, history)
-        if self.session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(self.session):
             values = {
                 name: json.dumps(rows, default=str) for name, rows in zip(_NEW, tables, strict=True)
             }
@@ -140,25 +141,27 @@ class DeclarationRepository:
 def _visible_by_id(role: Role, has_company: bool) -> Select:
     # Built once per kind of actor, with the actor's values as parameters: building the query
     # on every call cost more than running it.
-    company = bindparam("company") if has_company else None
-    query = _visible_where(
-        select(DeclarationRow), role, bindparam("user_id"), company, bindparam("gate_id")
-    )
+    query = _visible_bound(select(DeclarationRow), role, has_company)
     return query.where(DeclarationRow.id == bindparam("declaration_id"))
 
 
 @lru_cache
 def _visible_trip(role: Role, has_company: bool) -> Select:
     trip, line = DeclarationRow, GoodsLineRow
-    company = bindparam("company") if has_company else None
     columns = (
         trip.id, trip.gate_id, trip.direction, trip.tractor_plate, trip.status, trip.owner_id,
         trip.company, trip.delivery_mode,
         line.hs_code, line.perishable, line.cold_chain, line.production_input,
     )  # fmt: skip
-    query = select(*columns).join(line, line.declaration_id == trip.id)
-    query = _visible_where(query, role, bindparam("user_id"), company, bindparam("gate_id"))
+    query = _visible_bound(select(*columns).join(line, line.declaration_id == trip.id), role,
+                           has_company)  # fmt: skip
     return query.where(trip.id == bindparam("declaration_id")).order_by(line.line_no)
+
+
+def _visible_bound(query: Select, role: Role, has_company: bool) -> Select:
+    # The visibility filter with the actor's values as parameters; `_actor_values` fills them.
+    company = bindparam("company") if has_company else None
+    return _visible_where(query, role, bindparam("user_id"), company, bindparam("gate_id"))
 
 
 def _actor_values(declaration_id: uuid.UUID, actor: Actor) -> dict[str, Any]:

@@ -77,8 +77,8 @@ class NewDeclaration:
             **{name: row[name] for name in READ_COLUMNS},
             containers=list(self.data.containers),
             goods=[
-                GoodsLineRead(**g, line_no=i + 1)
-                for i, g in enumerate(self.data.model_dump()["goods"])
+                GoodsLineRead(**{f: line[f] for f in GOODS_FIELDS}, line_no=line["line_no"])
+                for line in self.goods
             ],
             owner=row["owner_name"],
         )

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Executable, Row, TextClause, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from smartgate.db import UTCDateTime, dialect_insert
+from smartgate.db import UTCDateTime, dialect_insert, is_postgresql
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.queue.model import (
     CALLED_OR_AFTER,
@@ -46,11 +46,11 @@ class QueueRepository:
 
     # --- bookings -----------------------------------------------------------------------
 
-    def insert_booking(self, values: dict[str, Any], quota: int) -> bool:
+    def take_place_and_store(self, values: dict[str, Any], quota: int) -> bool:
         """Take a place in the booking's slot and store the booking, unless the slot already
         holds `quota` (then False, nothing stored). The one-per-vehicle index speaks at once
         (IntegrityError). On PostgreSQL both happen in one statement."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not is_postgresql(self.session):
             place = (values["gate_id"], values["direction"], values["slot_start"], quota)
             if not self.take_place(*place):
                 return False
@@ -210,7 +210,7 @@ class QueueRepository:
         if not ids:
             return []
         values = {"ids": ids, "lane": lane, "at": at, "told": told}
-        if self.session.get_bind().dialect.name == "postgresql":
+        if is_postgresql(self.session):
             called = list(self.session.execute(_CALL_POSTGRESQL, values))
         else:
             called = list(self.session.execute(_CALL, values))

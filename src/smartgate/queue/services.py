@@ -107,7 +107,7 @@ def book(
             "created_at": now,
         }
         try:
-            booked = uow.queue.insert_booking(booking, quota)
+            booked = uow.queue.take_place_and_store(booking, quota)
         except IntegrityError as exc:  # a concurrent request booked the same vehicle first
             raise Conflict(f"vehicle {trip.tractor_plate} already holds a booking") from exc
         if not booked:

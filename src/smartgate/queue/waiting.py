@@ -239,12 +239,14 @@ def _catch_up(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: 
 def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
     # A called truck that does not reach the gate in time frees its place for the next one.
     overdue = board.overdue(now - timedelta(minutes=board.rules.no_show_minutes))
-    for row in uow.queue.entries_by_ids([uuid.UUID(entry_id) for entry_id in overdue]):
+    rows = uow.queue.entries_by_ids([uuid.UUID(entry_id) for entry_id in overdue])
+    for row in rows:
         row.status, row.left_at = "no_show", now
         board.called.pop(str(row.id), None)
-        uow.queue.add_notices(
-            [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)]
-        )
+    uow.queue.add_notices(
+        [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)
+         for row in rows]
+    )  # fmt: skip
 
 
 def _room_this_hour(board: Board, now: datetime) -> int:
