@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -52,3 +53,10 @@ def sign_in(page, username: str, password: str = "demo") -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
+
+
+def settled(page) -> None:
+    """Wait until htmx has wired up what it last swapped in: for one settle delay after a
+    swap, the new fields show but their triggers are not attached yet (a user never types
+    that fast; a test does)."""
+    expect(page.locator(".htmx-settling")).to_have_count(0)

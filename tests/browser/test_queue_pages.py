@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from smartgate.shared.clock import CN_TZ, VN_TZ
 
-from browser.conftest import sign_in
+from browser.conftest import settled, sign_in
 from factories import declaration, goods
 
 pytestmark = pytest.mark.browser
@@ -184,6 +184,7 @@ def test_authority_declares_capacity_for_a_date_and_sees_the_table(page):
     # Choosing the direction or the date shows that day's table before anything is declared.
     page.select_option("#f-cap-direction", "import")
     expect(table.locator("caption")).to_contain_text("import")
+    settled(page)
     page.fill("#f-cap-day", day.isoformat())
     expect(table.locator("caption")).to_contain_text(day.isoformat())
     page.select_option("#f-cap-side", "VN")

@@ -10,7 +10,8 @@ waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -23,24 +24,37 @@ PRIORITY_CLASSES = ("backlog", *FLAG_CLASSES)
 BOOKED, LIVE = "booked", "live"
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+SEQ_BITS = 40  # arrival numbers up to a trillion fit beside the time in one sort key
+SEQ_MASK = (1 << SEQ_BITS) - 1
+
+
+def sort_key(at: datetime, seq: int) -> int:
+    """(time, arrival number) as one int. Ints compare in one step where tuples of datetimes
+    compare field by field, and 100,000 of them stay compact in memory (the look-up cost at
+    that size is mostly cache misses)."""
+    return ((at - EPOCH) // MICROSECOND) << SEQ_BITS | seq
+
+
+def keys_after(at: datetime) -> int:
+    """The smallest sort key later than every key at `at`."""
+    return sort_key(at, 0) + (1 << SEQ_BITS)
+
+
 @dataclass(frozen=True)
 class Waiting:
     """A truck in the waiting area: what ordering needs to know about it."""
 
     id: str
-    seq: int  # arrival order at the waiting area; breaks every tie
+    seq: int  # arrival order at the waiting area, unique in its queue; breaks every tie
     arrived_at: datetime
     slot_start: datetime | None = None  # set when the truck holds a booking
     flags: frozenset[str] = frozenset()
 
-    @property
-    def arrival_key(self) -> tuple[datetime, int]:
-        return (self.arrived_at, self.seq)
-
-    @property
-    def slot_key(self) -> tuple[datetime, int]:
-        assert self.slot_start is not None
-        return (self.slot_start, self.seq)
+    def __post_init__(self) -> None:
+        if not 0 <= self.seq <= SEQ_MASK:
+            raise ValueError(f"seq must be between 0 and {SEQ_MASK}; got {self.seq}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class CallRules:
             return self.priority_order.index(lane)
         return len(self.priority_order) + (0 if lane == BOOKED else 1)
 
-    @property
+    @cached_property  # read at every look-up; a timedelta costs a microsecond to make
     def backlog_cutoff(self) -> timedelta:
         return timedelta(hours=self.backlog_hours)
 
@@ -93,8 +107,9 @@ class GateQueue:
 
     rules: CallRules = field(default_factory=CallRules)
     booked_since_live: int = 0
-    _trucks: dict[str, tuple[Waiting, str]] = field(default_factory=dict)
-    _lanes: dict[str, SortedList] = field(default_factory=dict)
+    _trucks: dict[str, tuple[Waiting, str, int]] = field(default_factory=dict)  # lane, key
+    _ids: dict[int, str] = field(default_factory=dict)  # seq -> truck id
+    _lanes: dict[str, SortedList] = field(default_factory=dict)  # sort keys, in call order
     _by_arrival: SortedList = field(default_factory=SortedList)
     _promoted_until: datetime | None = None
 
@@ -112,15 +127,19 @@ class GateQueue:
         """A truck joins the waiting area (or comes back after a hold, keeping its place)."""
         if truck.id in self._trucks:
             raise ValueError(f"{truck.id} is already waiting")
+        if truck.seq in self._ids:
+            raise ValueError(f"seq {truck.seq} of {truck.id} is taken by {self._ids[truck.seq]}")
         lane = lane_at(truck, self.rules, now)
         self._insert(truck, lane)
-        self._by_arrival.add((*truck.arrival_key, truck.id))
+        self._ids[truck.seq] = truck.id
+        self._by_arrival.add(sort_key(truck.arrived_at, truck.seq))
 
     def remove(self, truck_id: str) -> Waiting:
         """A truck leaves without being called (held, cancelled, gone)."""
-        truck, lane = self._trucks.pop(truck_id)
-        self._lanes[lane].remove(self._key(truck, lane))
-        self._by_arrival.remove((*truck.arrival_key, truck.id))
+        truck, lane, key = self._trucks.pop(truck_id)
+        self._lanes[lane].remove(key)
+        del self._ids[truck.seq]
+        self._by_arrival.remove(sort_key(truck.arrived_at, truck.seq))
         return truck
 
     def call_next(self, now: datetime) -> Waiting | None:
@@ -129,7 +148,7 @@ class GateQueue:
         lane = self._lane_to_call(now)
         if lane is None:
             return None
-        _, _, truck_id = self._lanes[lane][0]
+        truck_id = self._ids[self._lanes[lane][0] & SEQ_MASK]
         if lane == BOOKED:
             self.booked_since_live += 1
         elif lane == LIVE:
@@ -139,8 +158,8 @@ class GateQueue:
     def position(self, truck_id: str, now: datetime) -> int:
         """How many trucks will be called before this one if nobody else arrives."""
         self._promote(now)
-        truck, lane = self._trucks[truck_id]
-        index = self._lanes[lane].index(self._key(truck, lane))
+        _, lane, key = self._trucks[truck_id]
+        index = self._lanes[lane].index(key)
         ahead_in_priority = sum(
             len(self._lanes[cls]) for cls in self.rules.priority_order[: self.rules.rank(lane)]
         )
@@ -172,7 +191,7 @@ class GateQueue:
     def in_call_order(self, now: datetime, limit: int) -> Iterator[Waiting]:
         """The first `limit` trucks in the order they would be called (for boards)."""
         shadow = GateQueue(self.rules, self.booked_since_live)
-        for truck, _ in self._trucks.values():
+        for truck, _, _ in self._trucks.values():
             shadow.add(truck, now)
         for _ in range(min(limit, len(shadow))):
             called = shadow.call_next(now)
@@ -194,15 +213,14 @@ class GateQueue:
         return BOOKED if self._lanes[BOOKED] else None
 
     def _due_count(self, now: datetime) -> int:
-        return self._lanes[BOOKED].bisect_left((now, float("inf"), ""))
+        return self._lanes[BOOKED].bisect_left(keys_after(now))
 
     def _insert(self, truck: Waiting, lane: str) -> None:
-        self._trucks[truck.id] = (truck, lane)
-        self._lanes[lane].add(self._key(truck, lane))
-
-    @staticmethod
-    def _key(truck: Waiting, lane: str) -> tuple[datetime, int, str]:
-        return (*(truck.slot_key if lane == BOOKED else truck.arrival_key), truck.id)
+        # Booked trucks go by their slot, everyone else by arrival.
+        at = truck.slot_start if lane == BOOKED else truck.arrived_at
+        key = sort_key(at, truck.seq)  # type: ignore[arg-type]
+        self._trucks[truck.id] = (truck, lane, key)
+        self._lanes[lane].add(key)
 
     def _promote(self, now: datetime) -> None:
         # Trucks cross into backlog as their wait passes the threshold; each crosses once.
@@ -211,12 +229,12 @@ class GateQueue:
         cutoff = now - self.rules.backlog_cutoff
         if self._promoted_until is not None and cutoff <= self._promoted_until:
             return  # the clock has not moved on: nobody new has waited long enough
-        low = None if self._promoted_until is None else (self._promoted_until, float("inf"), "")
-        newly = list(self._by_arrival.irange(low, (cutoff, float("inf"), "")))
-        for _, _, truck_id in newly:
-            truck, lane = self._trucks[truck_id]
+        low = None if self._promoted_until is None else keys_after(self._promoted_until)
+        newly = list(self._by_arrival.irange(low, keys_after(cutoff), inclusive=(True, False)))
+        for arrival in newly:
+            truck, lane, key = self._trucks[self._ids[arrival & SEQ_MASK]]
             if self.rules.rank("backlog") < self.rules.rank(lane):
-                self._lanes[lane].remove(self._key(truck, lane))
+                self._lanes[lane].remove(key)
                 self._insert(truck, "backlog")
         self._promoted_until = cutoff
 
