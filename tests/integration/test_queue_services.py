@@ -1,5 +1,6 @@
 """Bookings, the waiting area and policy levers on a real database."""
 
+import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -218,6 +219,60 @@ def test_the_boards_memory_of_calls_and_capacity_survives_a_restart_and_follows_
     assert [c.plate for c in _call(uow, minutes=32)] == [plate(35)]
     fast = waiting.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
     assert (slow.position, fast.position) == (1, 0) and fast.eta is not None
+
+
+def _board_seen(uow, now):
+    # Everything a board holds, as this process sees it at `now`.
+    with uow, boards.reading(uow, "huu-nghi", "export", now) as board:
+        order = [t.id for t in board.queue.in_call_order(now, len(board.queue))]
+        return (
+            order, board.queue.counts(now), list(board.calls), dict(board.called),
+            board.synced_at, board.queue.booked_since_live, board.policy,
+        )  # fmt: skip
+
+
+def test_a_board_another_process_left_behind_follows_the_change_log(uow):
+    _capacity(uow, vn=40, cn=40)
+    trips = [declare(uow, tractor_plate=plate(80 + i), goods=[goods("080390")]) for i in range(5)]
+    cold = declare(uow, tractor_plate=plate(86), goods=[goods("030389", cold_chain=True)])
+    _book(uow, trips[4], NOW)
+    for i, trip in enumerate(trips[:3]):
+        _arrive(uow, trip, i)
+    key = (uow.database, "huu-nghi", "export")
+    behind = copy.deepcopy(boards._boards[key])  # what a second process holds at this version
+    # Meanwhile the first process moves the line: arrivals, calls, a crossing, a suspension.
+    _arrive(uow, trips[3], 3), _arrive(uow, trips[4], 4), _arrive(uow, cold, 5)
+    [first] = _call(uow, minutes=6)
+    operator = actor(uow, "operator-huunghi")
+    later = NOW + timedelta(minutes=7)
+    waiting.mark_crossed(uow=uow, actor=operator, gate_id="huu-nghi", entry_id=first.id, now=later)
+    planning.suspend(
+        uow=uow,
+        actor=actor(uow, "authority-vn"),
+        data=SuspensionIn(reason="cold-chain checks", gate_id="huu-nghi", flags=["cold_chain"]),
+        now=NOW + timedelta(minutes=8),
+    )
+    _call(uow, count=2, minutes=9)
+    now = NOW + timedelta(minutes=10)
+    boards._boards[key] = behind  # the second process's turn
+    followed = _board_seen(uow, now)
+    assert boards._boards[key].board is behind.board  # brought up to date, not rebuilt
+    boards.forget_all()
+    rebuilt = _board_seen(uow, now)
+    assert followed == rebuilt
+    assert len(followed[0]) == 2 and len(followed[2]) == 3  # two in line; three calls made
+
+
+def test_a_new_call_order_rebuilds_a_board_left_behind(uow):
+    _capacity(uow, vn=40, cn=40)
+    _arrive(uow, declare(uow, tractor_plate=plate(87), goods=[goods("080390")]))
+    key = (uow.database, "huu-nghi", "export")
+    behind = copy.deepcopy(boards._boards[key])
+    _rules(uow, live_every=1)
+    boards._boards[key] = behind
+    seen = _board_seen(uow, NOW)
+    assert boards._boards[key].board is not behind.board
+    assert seen[-1].rules.live_every == 1
 
 
 def test_no_show_is_released_and_repeated_no_shows_block_booking(uow):

@@ -5,17 +5,20 @@ Ordering 100,000 waiting trucks from SQL on every call would cost a scan; the in
 the gate's rules, capacity and suspensions, and the recent calls (for the pace and the hourly
 cap), so a look-up reads one version number and a call reads no policy table at all.
 
-The database stays the truth: each change bumps a version in `queue_state` under a write lock,
-and a board whose version does not match is rebuilt from the rows, so several processes (or a
-restart) never act on a stale board. Policy changes go through `editing(..., fresh_policy=True)`
-and so bump the version too; bookings, which need the policy but not the line, read it alone
-through `policy_of`.
+The database stays the truth: each change bumps a version in `queue_state` under a write lock
+and logs, in `queue_changes`, which entries it touched. A board behind the stored version (the
+change came from another process) re-reads just those entries; one the log no longer reaches,
+or one that does not exist yet (a restart), is built from all the rows. So several processes
+never act on a stale board, and none reads 100,000 rows because another one called a truck.
+Policy changes go through `editing(..., fresh_policy=True)` and so bump the version too;
+bookings, which need the policy but not the line, read it alone through `policy_of`.
 """
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sortedcontainers import SortedList
@@ -37,9 +40,10 @@ class Board:
 
     queue: GateQueue
     policy: GatePolicy
-    calls: SortedList  # when trucks were called lately
+    calls: SortedList  # (called at, entry id) of the trucks called lately
     called: dict[str, datetime]  # trucks called and not yet through: entry id -> called at
     synced_at: datetime | None  # when holds last matched the suspensions
+    touched: set[str] = field(default_factory=set)  # entries changed in this version
 
     @property
     def rules(self) -> GateRules:
@@ -47,18 +51,61 @@ class Board:
 
     def calls_since(self, moment: datetime) -> int:
         """Trucks called at or after `moment`."""
-        return len(self.calls) - self.calls.bisect_left(moment)
+        return len(self.calls) - self.calls.bisect_left((moment,))
 
     def pace(self, now: datetime) -> float:
         """Trucks called in the last hour; before any call, what both sides declared."""
         recent = self.calls_since(now - HOUR)
         return float(recent) if recent else float(self.policy.capacity_at(hour_start(now)))
 
+    def join(self, truck: Waiting, now: datetime) -> None:
+        """A truck gets in line."""
+        self.queue.add(truck, now)
+        self.touched.add(truck.id)
+
+    def call_next(self, now: datetime) -> Waiting | None:
+        """Take the truck that should cross next out of the line (see `GateQueue.call_next`)."""
+        truck = self.queue.call_next(now)
+        if truck is not None:
+            self.touched.add(truck.id)
+        return truck
+
     def record_call(self, entry_id: str, at: datetime) -> None:
         """A truck was called at `at`."""
-        self.calls.add(at)
+        self._remember_call(entry_id, at)
         self.called[entry_id] = at
-        while self.calls and self.calls[0] < at - CALL_MEMORY:
+        self.touched.add(entry_id)
+
+    def leave(self, entry_id: str) -> None:
+        """A truck is out of line and not on its way to the border (held, gone, through)."""
+        if entry_id in self.queue:
+            self.queue.remove(entry_id)
+        self.called.pop(entry_id, None)
+        self.touched.add(entry_id)
+
+    def take_touched(self) -> set[str]:
+        """The entries changed since the last time, forgetting them."""
+        touched, self.touched = self.touched, set()
+        return touched
+
+    def follow(self, entry: QueueEntryRow, now: datetime) -> None:
+        """Match one entry as another process left it; applying it twice changes nothing."""
+        entry_id = str(entry.id)
+        if entry_id in self.queue:
+            self.queue.remove(entry_id)
+        if entry.status == "waiting":
+            self.queue.add(waiting(entry), now)
+        if entry.called_at is not None and entry.called_at >= now - CALL_MEMORY:
+            self._remember_call(entry_id, entry.called_at)
+        if entry.status == "called" and entry.called_at is not None:
+            self.called[entry_id] = entry.called_at
+        else:
+            self.called.pop(entry_id, None)
+
+    def _remember_call(self, entry_id: str, at: datetime) -> None:
+        if (at, entry_id) not in self.calls:
+            self.calls.add((at, entry_id))
+        while self.calls and self.calls[0][0] < at - CALL_MEMORY:
             self.calls.pop(0)
 
     def overdue(self, deadline: datetime) -> list[str]:
@@ -133,7 +180,7 @@ def _built(
     rows = uow.queue.entries(gate_id, direction, ("waiting",))
     queue = build_queue((waiting(r) for r in rows), policy.rules.call_rules(), now)
     queue.booked_since_live = booked
-    calls = SortedList(uow.queue.call_times_since(gate_id, direction, now - CALL_MEMORY))
+    calls = SortedList(uow.queue.calls_since(gate_id, direction, now - CALL_MEMORY))
     called = {str(i): at for i, at in uow.queue.called_now(gate_id, direction)}
     return Board(queue, policy, calls, called, synced_at)
 
@@ -146,8 +193,36 @@ def _current(
     cached = _boards.get(key)
     if cached is not None and cached.version == version:
         return cached.board
-    board = _built(uow, key, _policy(uow, key, version), synced_at, booked, now)
+    board = None
+    if cached is not None and cached.version < version:
+        del _boards[key]  # back only once it is whole: a failure half-way leaves no board
+        board = _caught_up(uow, key, cached, version, now)
+    if board is None:
+        board = _built(uow, key, _policy(uow, key, version), synced_at, booked, now)
+    board.queue.booked_since_live, board.synced_at = booked, synced_at
     _boards[key] = _Cached(version, board)
+    _policies[key] = (version, board.policy)
+    return board
+
+
+def _caught_up(
+    uow: UnitOfWork, key: Key, cached: _Cached, version: int, now: datetime
+) -> Board | None:
+    # The cached board brought to `version` through the change log; None when the log no
+    # longer reaches back to it or the call order changed (then only a rebuild will do).
+    _, gate_id, direction = key
+    changes = uow.queue.changes_between(gate_id, direction, cached.version, version)
+    if [c.version for c in changes] != list(range(cached.version + 1, version + 1)):
+        return None
+    board = cached.board
+    if any(c.policy for c in changes):
+        policy = _policy(uow, key, version)
+        if policy.rules.call_rules() != board.rules.call_rules():
+            return None
+        board.policy = policy
+    touched = {uuid.UUID(i) for c in changes for i in c.entry_ids}
+    for entry in uow.queue.entries_by_ids(sorted(touched)):
+        board.follow(entry, now)
     return board
 
 
@@ -179,6 +254,7 @@ def editing(
     kept = QueueState(state.version, board.synced_at, board.queue.booked_since_live)
     if kept != state:
         uow.queue.save_state(gate_id, direction, kept)
+    uow.queue.log_change(gate_id, direction, state.version, fresh_policy, board.take_touched())
     settled = _Cached(state.version, board)
 
     def settle() -> None:

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartgate.db import Base, UTCDateTime
@@ -103,6 +103,19 @@ class QueueStateRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     booked_since_live: Mapped[int] = mapped_column(Integer, default=0)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class QueueChangeRow(Base):
+    """Which waiting-area entries one version of a queue touched, so that another process can
+    bring its board up to date by reading those entries alone."""
+
+    __tablename__ = "queue_changes"
+
+    gate_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy: Mapped[bool] = mapped_column(Boolean)  # rules, capacity or suspensions changed
+    entry_ids: Mapped[list[str]] = mapped_column(JSON)
 
 
 class NoticeRow(Base):

@@ -54,7 +54,7 @@ def check_in(
             except IntegrityError as exc:
                 raise Conflict(f"{row.plate} is already in a waiting area") from exc
             if reason is None:
-                board.queue.add(waiting(row), now)
+                board.join(waiting(row), now)
             read = _read(board, row, now)
         uow.commit()
         return read
@@ -70,7 +70,7 @@ def call_next(
         with editing(uow, gate_id, data.direction, now) as board:
             _catch_up(uow, board, gate_id, data.direction, now)
             room = _room_this_hour(board, now)
-            picked = [w for _ in range(min(data.count, room)) if (w := board.queue.call_next(now))]
+            picked = [w for _ in range(min(data.count, room)) if (w := board.call_next(now))]
             where = f" to lane {data.lane}" if data.lane else ""
             told = f": go to the border{where} now"
             rows = uow.queue.call([uuid.UUID(w.id) for w in picked], data.lane, now, told)
@@ -215,14 +215,14 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
         cargo = Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
         reason = board.policy.stop_reason(cargo, now, row.delivery_mode)
         if reason and row.status == "waiting":
-            board.queue.remove(str(row.id))
+            board.leave(str(row.id))
             row.status, row.hold_reason = "held", reason
             changed.append(
                 notice(row, "held", f"{row.plate} held in the waiting area: {reason}", now)
             )
         elif not reason and row.status == "held":
             row.status, row.hold_reason = "waiting", None
-            board.queue.add(waiting(row), now)
+            board.join(waiting(row), now)
             changed.append(notice(row, "released", f"{row.plate} is back in line", now))
     uow.queue.add_notices(changed)
     board.synced_at = now
@@ -242,7 +242,7 @@ def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
     rows = uow.queue.entries_by_ids([uuid.UUID(entry_id) for entry_id in overdue])
     for row in rows:
         row.status, row.left_at = "no_show", now
-        board.called.pop(str(row.id), None)
+        board.leave(str(row.id))
     uow.queue.add_notices(
         [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)
          for row in rows]
@@ -273,9 +273,7 @@ def _finish(
             raise NotFound(f"queue entry {entry_id} does not exist at {gate_id}")
         model.ensure_entry_may(row.status, status)
         with editing(uow, gate_id, row.direction, now) as board:
-            if str(row.id) in board.queue:
-                board.queue.remove(str(row.id))
-            board.called.pop(str(row.id), None)
+            board.leave(str(row.id))
             row.status, row.left_at = status, now
             read = _read(board, row, now)
         uow.commit()
