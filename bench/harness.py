@@ -27,7 +27,11 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 def add_server_arguments(parser: argparse.ArgumentParser, *, clients: int, database: str) -> None:
     """The options every HTTP bench takes: server processes, clients, PostgreSQL server."""
-    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1,
+        help="server processes (serve --workers); one per CPU, as the README advises for "
+        "production",
+    )  # fmt: skip
     parser.add_argument("--clients", type=int, default=clients, help="concurrent HTTP clients")
     parser.add_argument(
         "--server-url",
