@@ -141,7 +141,10 @@ def test_driver_status_shows_position_and_the_call(page, server):
         assert operator.post("/api/v1/queue/huu-nghi/call-next", json=call).status_code == 200
     # The page polls every 15 s; no reload.
     expect(card.locator(".callout")).to_contain_text("1088-N1", timeout=20_000)
-    expect(page.locator("#notices")).to_contain_text(plate)
+    notices = page.locator("#notices")
+    expect(notices).to_contain_text(f"{plate}: go to the border to lane 1088-N1 now")
+    page.goto("/status?lang=vi")  # the same notice in the reader's language
+    expect(notices).to_contain_text(f"{plate}: mời vào cửa khẩu, làn 1088-N1, ngay")
 
 
 def test_authority_suspends_cold_chain_then_lifts_it(page):

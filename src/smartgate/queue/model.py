@@ -8,7 +8,7 @@ waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
 """
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -341,15 +341,69 @@ ENTRY_TRANSITIONS: dict[str, frozenset[str]] = {
 CALLED_OR_AFTER = ("called", *sorted(ENTRY_TRANSITIONS["called"]))
 
 
-def notice(row: Any, kind: str, message: str, now: datetime) -> dict[str, Any]:
+# What each notice says: its kind, and its English text with {placeholders}. The web shows it
+# in the reader's language and on the local clock; the stored message is the English one.
+NOTICE_TEXTS: dict[str, tuple[str, str]] = {
+    "called": ("called", "{plate}: go to the border now"),
+    "called_to_lane": ("called", "{plate}: go to the border to lane {lane} now"),
+    "entry_held": ("held", "{plate} held in the waiting area: {reason}"),
+    "entry_released": ("released", "{plate} is back in line"),
+    "no_show": ("no_show", "{plate} did not reach the gate when called"),
+    "slower": (
+        "slower",
+        "{plate}: capacity now {after} trucks an hour (was {before}); your place in line is "
+        "unchanged, expect a later call",
+    ),
+    "moved": ("moved", "{plate}: capacity at {slot} was reduced; your booking moved to {new_slot}"),
+    "displaced": (
+        "displaced",
+        "{plate}: capacity at {slot} was reduced and no later hour is free; book again",
+    ),
+    "booking_held": ("held", "{plate}: booking held: {reason}"),
+    "booking_released": ("released", "{plate}: booking active again"),
+}
+TIME_PARAMETERS = frozenset({"slot", "new_slot"})  # stored as ISO text, shown on a clock
+
+
+def utc_clock(moment: datetime) -> str:
+    """How the stored English messages show a time."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def notice_message(
+    text_id: str,
+    params: dict[str, Any],
+    clock: Callable[[datetime], str] = utc_clock,
+    translate: Callable[[str], str] = str,
+) -> str:
+    """A notice's words in the language `translate` gives, times shown by `clock`."""
+    values = {
+        name: clock(datetime.fromisoformat(value)) if name in TIME_PARAMETERS else value
+        for name, value in params.items()
+    }
+    return translate(NOTICE_TEXTS[text_id][1]).format(**values)
+
+
+def called_text(lane: str | None) -> tuple[str, dict[str, Any]]:
+    """The notice that calls a truck to the border (to a lane, when one is named)."""
+    return ("called_to_lane", {"lane": lane}) if lane else ("called", {})
+
+
+def notice(row: Any, text_id: str, now: datetime, **params: Any) -> dict[str, Any]:
     """A message to whoever declared the truck of a queue entry or booking (anything with
     its declaration_id, owner_id and plate), as the column values of a notice."""
+    stored = {"plate": row.plate} | {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in params.items()
+    }
     return {
         "declaration_id": row.declaration_id,
         "owner_id": row.owner_id,
         "plate": row.plate,
-        "kind": kind,
-        "message": message,
+        "kind": NOTICE_TEXTS[text_id][0],
+        "text_id": text_id,
+        "params": stored,
+        "message": notice_message(text_id, stored),
         "created_at": now,
     }
 

@@ -212,13 +212,9 @@ def _tell_the_waiting_area(
     uow: UnitOfWork, gate_id: str, direction: str, before: int, after: int, now: datetime
 ) -> None:
     # Live-queue trucks keep their place but will be called later: they hear it from us.
-    message = (
-        f"capacity now {after} trucks an hour (was {before}); your place in line is unchanged, "
-        "expect a later call"
-    )
     uow.queue.add_notices(
         [
-            notice(row, "slower", f"{row.plate}: {message}", now)
+            notice(row, "slower", now, after=after, before=before)
             for row in uow.queue.entries(gate_id, direction, ("waiting", "held"))
         ]
     )
@@ -260,19 +256,11 @@ def _move_forward(
         quota = model.booking_quota(capacity(candidate), share)
         if quota and uow.queue.take_place(row.gate_id, row.direction, candidate, quota):
             row.slot_start = candidate
-            message = (
-                f"{row.plate}: capacity at {slot:%Y-%m-%d %H:%M} UTC was reduced; your booking "
-                f"moved to {candidate:%Y-%m-%d %H:%M} UTC"
-            )
-            return notice(row, "moved", message, slot)
+            return notice(row, "moved", slot, slot=slot, new_slot=candidate)
         candidate += model.SLOT
     # Displaced, not held: the vehicle is free to book again at once.
     row.status, row.hold_reason = "displaced", "capacity reduced; no free hour in the window"
-    message = (
-        f"{row.plate}: capacity at {slot:%Y-%m-%d %H:%M} UTC was reduced and no later hour is"
-        " free; book again"
-    )
-    return notice(row, "displaced", message, slot)
+    return notice(row, "displaced", slot, slot=slot)
 
 
 def _apply_everywhere(
@@ -300,11 +288,7 @@ def _sync_booking_holds(uow: UnitOfWork, gate_id: str, now: datetime) -> None:
         )
         if reason and row.status == "active":
             row.status, row.hold_reason = "held", reason
-            uow.queue.add_notices(
-                [notice(row, "held", f"{row.plate}: booking held: {reason}", now)]
-            )
+            uow.queue.add_notices([notice(row, "booking_held", now, reason=reason)])
         elif not reason and row.status == "held":
             row.status, row.hold_reason = "active", None
-            uow.queue.add_notices(
-                [notice(row, "released", f"{row.plate}: booking active again", now)]
-            )
+            uow.queue.add_notices([notice(row, "booking_released", now)])

@@ -17,7 +17,9 @@ from smartgate.queue.model import (
     CANCEL_WINDOW,
     RATE_WINDOW,
     VehicleRecord,
+    called_text,
     notice,
+    notice_message,
 )
 from smartgate.queue.tables import (
     BookingRow,
@@ -202,15 +204,16 @@ class QueueRepository:
         rows = {r.id: r for r in self.session.scalars(_ENTRIES, {"ids": ids})}
         return [rows[i] for i in ids if i in rows]
 
-    def call(
-        self, ids: list[uuid.UUID], lane: str | None, at: datetime, told: str
-    ) -> list[Row[Any]]:
+    def call(self, ids: list[uuid.UUID], lane: str | None, at: datetime) -> list[Row[Any]]:
         """Mark waiting entries called to the border, their bookings used, and tell each
-        driver "<plate><told>"; the entries' updated rows, in the order asked. On PostgreSQL
-        all of it is one statement."""
+        driver where to go; the entries' updated rows, in the order asked. On PostgreSQL all
+        of it is one statement."""
         if not ids:
             return []
-        values = {"ids": ids, "lane": lane, "at": at, "told": told}
+        text_id, params = called_text(lane)
+        # The English message with the plate left to fill in, row by row.
+        message = notice_message(text_id, {"plate": "{plate}", **params})
+        values = {"ids": ids, "lane": lane, "at": at, "text_id": text_id, "message": message}
         if is_postgresql(self.session):
             called = list(self.session.execute(_CALL_POSTGRESQL, values))
         else:
@@ -218,7 +221,7 @@ class QueueRepository:
             used = [r.booking_id for r in called if r.booking_id is not None]
             if used:
                 self.session.execute(_BOOKINGS_USED, {"ids": used})
-            notices = [notice(r, "called", f"{r.plate}{told}", at) for r in called]
+            notices = [notice(r, text_id, at, **params) for r in called]
             self.session.execute(_INSERT_NOTICE, notices)
         rows = {r.id: r for r in called}
         return [rows[i] for i in ids if i in rows]
@@ -406,8 +409,11 @@ _CALL_SQL = (
     "  UPDATE bookings SET status = 'used'"
     "  WHERE id IN (SELECT booking_id FROM called WHERE booking_id IS NOT NULL)"
     "), told AS ("
-    "  INSERT INTO notices (declaration_id, owner_id, plate, kind, message, created_at)"
-    "  SELECT declaration_id, owner_id, plate, 'called', plate || :told, :at FROM called"
+    "  INSERT INTO notices"
+    "    (declaration_id, owner_id, plate, kind, text_id, params, message, created_at)"
+    "  SELECT declaration_id, owner_id, plate, 'called', :text_id,"
+    "    json_strip_nulls(json_build_object('plate', plate, 'lane', CAST(:lane AS text))),"
+    "    replace(:message, '{plate}', plate), :at FROM called"
     ") SELECT * FROM called"
 )
 _CALL_POSTGRESQL = (

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -162,5 +163,7 @@ class NoticeRead(BaseModel):
     declaration_id: uuid.UUID
     plate: str
     kind: str
-    message: str
+    message: str = Field(description="in English, times in UTC")
+    text_id: str | None = Field(None, description="which wording, for clients that translate")
+    params: dict[str, Any] | None = Field(None, description="the wording's values")
     created_at: datetime

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -128,5 +129,8 @@ class NoticeRow(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     plate: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(30))
-    message: Mapped[str] = mapped_column(String(500))
+    # Which of model.NOTICE_TEXTS, and its values: the web words it in the reader's language.
+    text_id: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    message: Mapped[str] = mapped_column(String(500))  # in English, times in UTC
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

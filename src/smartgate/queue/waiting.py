@@ -71,9 +71,7 @@ def call_next(
             _catch_up(uow, board, gate_id, data.direction, now)
             room = _room_this_hour(board, now)
             picked = [w for _ in range(min(data.count, room)) if (w := board.call_next(now))]
-            where = f" to lane {data.lane}" if data.lane else ""
-            told = f": go to the border{where} now"
-            rows = uow.queue.call([uuid.UUID(w.id) for w in picked], data.lane, now, told)
+            rows = uow.queue.call([uuid.UUID(w.id) for w in picked], data.lane, now)
             for row in rows:
                 board.record_call(str(row.id), now)
             reads = [_read(board, row, now) for row in rows]
@@ -217,13 +215,11 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
         if reason and row.status == "waiting":
             board.leave(str(row.id))
             row.status, row.hold_reason = "held", reason
-            changed.append(
-                notice(row, "held", f"{row.plate} held in the waiting area: {reason}", now)
-            )
+            changed.append(notice(row, "entry_held", now, reason=reason))
         elif not reason and row.status == "held":
             row.status, row.hold_reason = "waiting", None
             board.join(waiting(row), now)
-            changed.append(notice(row, "released", f"{row.plate} is back in line", now))
+            changed.append(notice(row, "entry_released", now))
     uow.queue.add_notices(changed)
     board.synced_at = now
 
@@ -244,7 +240,7 @@ def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
         row.status, row.left_at = "no_show", now
         board.leave(str(row.id))
     uow.queue.add_notices(
-        [notice(row, "no_show", f"{row.plate} did not reach the gate when called", now)
+        [notice(row, "no_show", now)
          for row in rows]
     )  # fmt: skip
 

@@ -3,16 +3,20 @@ service refusals turned into messages by field."""
 
 from collections.abc import Callable
 from datetime import date, tzinfo
+from functools import partial
 from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from smartgate.queue.model import notice_message
+from smartgate.queue.schemas import NoticeRead
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import DomainError, FieldError, ValidationFailed
 from smartgate.shared.validation import field_errors
+from smartgate.web import i18n
 from smartgate.web.routes import _page, _sign_in_first
 
 T = TypeVar("T")
@@ -44,7 +48,21 @@ def render(
         now=now,
         clock=lambda moment: moment.astimezone(tz).strftime("%H:%M"),
         tz_label=f"UTC{hours:+.0f}",
+        worded=partial(worded, tz=tz, translate=i18n.translator(i18n.language(request))),
         **context,
+    )
+
+
+def worded(notice: NoticeRead, tz: tzinfo, translate: Callable[[str], str]) -> str:
+    """A notice in the reader's language, times on the local clock (a notice stored before
+    wordings had ids keeps its English message)."""
+    if notice.text_id is None or notice.params is None:
+        return notice.message
+    return notice_message(
+        notice.text_id,
+        notice.params,
+        clock=lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        translate=translate,
     )
 
 

@@ -8,6 +8,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from smartgate.declarations.model import TRANSITIONS
+from smartgate.queue.model import NOTICE_TEXTS
 from smartgate.registry.model import DELIVERY_MODES, DIRECTIONS, GATE_TYPES
 from smartgate.web import i18n
 
@@ -32,7 +33,8 @@ def _literals() -> set[str]:
 def _dynamic() -> set[str]:
     """Values the pages pass to _() through variables, from the code that defines them."""
     errors = set(LOGIN_ERROR.findall((WEB / "routes.py").read_text(encoding="utf-8")))
-    return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors}
+    notices = {text for _, text in NOTICE_TEXTS.values()}
+    return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors, *notices}
 
 
 def _catalog(lang: str) -> Catalog:

@@ -1,4 +1,5 @@
-"""Queue change log: which entries each queue version touched, for other processes' boards.
+"""Queue change log (which entries each queue version touched, for other processes' boards);
+notices keep their wording's id and values, so the web can show them in the reader's language.
 
 Revision ID: 0003
 Revises: 0002
@@ -26,7 +27,13 @@ def upgrade() -> None:
         sa.Column("entry_ids", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("gate_id", "direction", "version", name=op.f("pk_queue_changes")),
     )
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("text_id", sa.String(length=30), nullable=True))
+        batch_op.add_column(sa.Column("params", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_column("params")
+        batch_op.drop_column("text_id")
     op.drop_table("queue_changes")
