@@ -119,6 +119,12 @@ def test_check_in_refusal_is_shown_by_the_form(page):
     page.click("#check-in button[type=submit]")
     expect(page.locator("#check-in .msg")).to_contain_text("no booking at huu-nghi")
     expect(page.locator("#f-code")).to_have_value("no-such-pass")
+    page.goto("/queue/huu-nghi?lang=vi")  # the refusal in the reader's language
+    page.fill("#f-code", "no-such-pass")
+    page.click("#check-in button[type=submit]")
+    expect(page.locator("#check-in .msg")).to_contain_text(
+        "không có lịch hẹn nào tại huu-nghi có mã no-such-pass"
+    )
 
 
 def test_driver_status_shows_position_and_the_call(page, server):

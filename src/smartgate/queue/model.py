@@ -8,7 +8,7 @@ waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -17,6 +17,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from smartgate.shared.errors import Conflict
+from smartgate.shared.wording import Wording
 
 # Classes a truck earns from its goods; "backlog" it earns by waiting.
 FLAG_CLASSES = ("production_input", "perishable", "cold_chain")
@@ -286,27 +287,31 @@ class VehicleRecord:
     live_booking: uuid.UUID | None  # the vehicle's active or held booking
 
 
-def rate_fault(record: VehicleRecord, per_minute: int) -> str | None:
+def rate_fault(record: VehicleRecord, per_minute: int) -> Wording | None:
     """Why the account must wait before booking again, or None."""
     # Bots that grab slots to resell them book in bursts; people do not.
     if record.bookings_last_minute >= per_minute:
-        return f"at most {per_minute} bookings a minute per account; try again in a minute"
+        return Wording(
+            "at most {per_minute} bookings a minute per account; try again in a minute",
+            per_minute=per_minute,
+        )
     return None
 
 
-def no_show_fault(record: VehicleRecord, limit: int, block: timedelta) -> str | None:
+def no_show_fault(record: VehicleRecord, limit: int, block: timedelta) -> Wording | None:
     """Why a vehicle that kept missing its call may not book yet, or None."""
     if record.no_shows < limit or record.last_no_show is None:
         return None
-    return (
-        f"vehicle missed {record.no_shows} calls to the border; it may book again from "
-        f"{record.last_no_show + block:%Y-%m-%d %H:%M} UTC"
+    return Wording(
+        "vehicle missed {no_shows} calls to the border; it may book again from {free_at}",
+        no_shows=record.no_shows,
+        free_at=record.last_no_show + block,
     )
 
 
 def cancellation_fault(
     record: VehicleRecord, limit: int, cooldown: timedelta, now: datetime
-) -> str | None:
+) -> Wording | None:
     """Why a vehicle that keeps cancelling must pause before booking again, or None."""
     # eCherha saw 25,000 cancellations a month, mostly re-booked at once by the same users.
     if record.cancellations < limit or record.last_cancelled is None:
@@ -314,9 +319,10 @@ def cancellation_fault(
     free_at = record.last_cancelled + cooldown
     if now >= free_at:
         return None
-    return (
-        f"vehicle cancelled {record.cancellations} bookings in 24 hours; it may book again "
-        f"from {free_at:%H:%M} UTC"
+    return Wording(
+        "vehicle cancelled {cancellations} bookings in 24 hours; it may book again from {free_at}",
+        cancellations=record.cancellations,
+        free_at=free_at,
     )
 
 
@@ -365,23 +371,13 @@ NOTICE_TEXTS: dict[str, tuple[str, str]] = {
 TIME_PARAMETERS = frozenset({"slot", "new_slot"})  # stored as ISO text, shown on a clock
 
 
-def utc_clock(moment: datetime) -> str:
-    """How the stored English messages show a time."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def notice_message(
-    text_id: str,
-    params: dict[str, Any],
-    clock: Callable[[datetime], str] = utc_clock,
-    translate: Callable[[str], str] = str,
-) -> str:
-    """A notice's words in the language `translate` gives, times shown by `clock`."""
+def notice_wording(text_id: str, params: dict[str, Any]) -> Wording:
+    """A stored notice's words and values (times were stored as ISO text)."""
     values = {
-        name: clock(datetime.fromisoformat(value)) if name in TIME_PARAMETERS else value
+        name: datetime.fromisoformat(value) if name in TIME_PARAMETERS else value
         for name, value in params.items()
     }
-    return translate(NOTICE_TEXTS[text_id][1]).format(**values)
+    return Wording(NOTICE_TEXTS[text_id][1], **values)
 
 
 def called_text(lane: str | None) -> tuple[str, dict[str, Any]]:
@@ -403,7 +399,7 @@ def notice(row: Any, text_id: str, now: datetime, **params: Any) -> dict[str, An
         "kind": NOTICE_TEXTS[text_id][0],
         "text_id": text_id,
         "params": stored,
-        "message": notice_message(text_id, stored),
+        "message": str(notice_wording(text_id, stored)),
         "created_at": now,
     }
 
@@ -411,7 +407,9 @@ def notice(row: Any, text_id: str, now: datetime, **params: Any) -> dict[str, An
 def ensure_entry_may(status: str, target: str) -> None:
     """Refuse a move the waiting area's state machine does not allow."""
     if target not in ENTRY_TRANSITIONS.get(status, frozenset()):
-        raise Conflict(f"a truck that is {status} cannot become {target}")
+        raise Conflict(
+            Wording("a truck that is {status} cannot become {target}", status=status, target=target)
+        )
 
 
 def hour_start(moment: datetime) -> datetime:

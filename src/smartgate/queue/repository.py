@@ -19,7 +19,7 @@ from smartgate.queue.model import (
     VehicleRecord,
     called_text,
     notice,
-    notice_message,
+    notice_wording,
 )
 from smartgate.queue.tables import (
     BookingRow,
@@ -212,7 +212,7 @@ class QueueRepository:
             return []
         text_id, params = called_text(lane)
         # The English message with the plate left to fill in, row by row.
-        message = notice_message(text_id, {"plate": "{plate}", **params})
+        message = str(notice_wording(text_id, {"plate": "{plate}", **params}))
         values = {"ids": ids, "lane": lane, "at": at, "text_id": text_id, "message": message}
         if is_postgresql(self.session):
             called = list(self.session.execute(_CALL_POSTGRESQL, values))

@@ -33,6 +33,7 @@ from smartgate.shared.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 BOOKING_ROLES = frozenset({"driver", "forwarder"})
@@ -109,7 +110,9 @@ def book(
         try:
             booked = uow.queue.take_place_and_store(booking, quota)
         except IntegrityError as exc:  # a concurrent request booked the same vehicle first
-            raise Conflict(f"vehicle {trip.tractor_plate} already holds a booking") from exc
+            raise Conflict(
+                Wording("vehicle {plate} already holds a booking", plate=trip.tractor_plate)
+            ) from exc
         if not booked:
             raise _full(slot, quota)
         uow.commit()
@@ -133,8 +136,12 @@ def move(
         rules = gate.rules
         if row.reschedules >= rules.max_reschedules:
             raise Conflict(
-                f"booking was already moved {row.reschedules} times; the limit is "
-                f"{rules.max_reschedules}. Cancel it and book again"
+                Wording(
+                    "booking was already moved {moves} times; the limit is {limit}. Cancel it "
+                    "and book again",
+                    moves=row.reschedules,
+                    limit=rules.max_reschedules,
+                )
             )
         _check_slot(slot, now, rules)
         if slot == row.slot_start:
@@ -213,7 +220,9 @@ def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> 
     if trip is None:
         raise NotFound(f"declaration {declaration_id} does not exist")
     if trip.status != "declared":
-        raise Conflict(f"declaration is {trip.status}; only declared trips can book")
+        raise Conflict(
+            Wording("declaration is {status}; only declared trips can book", status=trip.status)
+        )
     return trip
 
 
@@ -240,26 +249,32 @@ def _check_record(
     held = uow.queue.live_booking_for_vehicle(vehicle) if record.live_booking else None
     if held is not None:
         raise Conflict(
-            f"vehicle {held.plate} already holds booking {held.id} for "
-            f"{held.slot_start:%Y-%m-%d %H:%M} UTC; cancel or move it first"
+            Wording(
+                "vehicle {plate} already holds booking {id} for {slot}; cancel or move it first",
+                plate=held.plate,
+                id=held.id,
+                slot=held.slot_start,
+            )
         )
 
 
 def _check_crossing_allowed(gate: GatePolicy, trip: Trip, slot: datetime) -> None:
     reason = gate.stop_reason(cargo_of(trip), slot, trip.delivery_mode)
     if reason:
-        raise Conflict(f"cannot book {slot:%Y-%m-%d %H:%M} UTC: {reason}")
+        raise Conflict(Wording("cannot book {slot}: {reason}", slot=slot, reason=reason))
 
 
 def _quota(gate: GatePolicy, slot: datetime) -> int:
     quota = model.booking_quota(gate.capacity_at(slot), gate.rules.booking_share)
     if quota == 0:
-        raise Conflict(f"no bookable capacity at {slot:%Y-%m-%d %H:%M} UTC (gate closed?)")
+        raise Conflict(Wording("no bookable capacity at {slot} (gate closed?)", slot=slot))
     return quota
 
 
 def _full(slot: datetime, quota: int) -> Conflict:
-    return Conflict(f"slot {slot:%Y-%m-%d %H:%M} UTC is full ({quota} places); pick another")
+    return Conflict(
+        Wording("slot {slot} is full ({quota} places); pick another", slot=slot, quota=quota)
+    )
 
 
 def _take_place(
@@ -276,5 +291,5 @@ def _changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) ->
     if row is None:
         raise NotFound(f"booking {booking_id} does not exist")
     if row.status not in ("active", "held"):
-        raise Conflict(f"booking is {row.status}; it can no longer change")
+        raise Conflict(Wording("booking is {status}; it can no longer change", status=row.status))
     return row

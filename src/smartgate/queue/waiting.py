@@ -27,6 +27,7 @@ from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 HOUR = timedelta(hours=1)
@@ -44,7 +45,14 @@ def check_in(
         vehicle = plate_key(trip.tractor_plate)
         already = uow.queue.entry_in_queue_for_vehicle(vehicle)
         if already is not None:
-            raise Conflict(f"{trip.tractor_plate} is already {already.status} at {already.gate_id}")
+            raise Conflict(
+                Wording(
+                    "{plate} is already {status} at {gate}",
+                    plate=trip.tractor_plate,
+                    status=already.status,
+                    gate=already.gate_id,
+                )
+            )
         with editing(uow, gate_id, trip.direction, now) as board:
             _catch_up(uow, board, gate_id, trip.direction, now)
             reason = board.policy.stop_reason(cargo_of(trip), now, trip.delivery_mode)
@@ -52,7 +60,9 @@ def check_in(
             try:
                 uow.queue.add_entry(row)
             except IntegrityError as exc:
-                raise Conflict(f"{row.plate} is already in a waiting area") from exc
+                raise Conflict(
+                    Wording("{plate} is already in a waiting area", plate=row.plate)
+                ) from exc
             if reason is None:
                 board.join(waiting(row), now)
             read = _read(board, row, now)
@@ -249,12 +259,15 @@ def _room_this_hour(board: Board, now: datetime) -> int:
     hour = model.hour_start(now)
     capacity = board.policy.capacity_at(hour)
     if capacity == 0:
-        raise Conflict(f"no capacity declared for {hour:%H:%M} UTC; the gate is closed")
+        raise Conflict(Wording("no capacity declared for {hour}; the gate is closed", hour=hour))
     called = board.calls_since(hour)
     if called >= capacity:
         raise Conflict(
-            f"this hour's capacity of {capacity} trucks is used; call again from "
-            f"{hour + HOUR:%H:%M} UTC"
+            Wording(
+                "this hour's capacity of {capacity} trucks is used; call again from {next_hour}",
+                capacity=capacity,
+                next_hour=hour + HOUR,
+            )
         )
     return capacity - called
 
@@ -281,9 +294,17 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
     if data.pass_code is not None:
         booking = uow.queue.booking_by_pass(data.pass_code)
         if booking is None or booking.gate_id != gate_id:
-            raise NotFound(f"no booking at {gate_id} has pass {data.pass_code}")
+            raise NotFound(
+                Wording("no booking at {gate} has pass {code}", gate=gate_id, code=data.pass_code)
+            )
         if booking.status != "active":
-            raise Conflict(f"booking is {booking.status}: {booking.hold_reason or 'not usable'}")
+            raise Conflict(
+                Wording(
+                    "booking is {status}: {reason}",
+                    status=booking.status,
+                    reason=booking.hold_reason or Wording("not usable"),
+                )
+            )
         declaration_id = booking.declaration_id
     else:
         declaration_id = data.declaration_id
@@ -291,7 +312,7 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
     if trip is None or trip.gate_id != gate_id:
         raise NotFound(f"declaration {declaration_id} does not exist at {gate_id}")
     if trip.status != "declared":
-        raise Conflict(f"declaration is {trip.status}")
+        raise Conflict(Wording("declaration is {status}", status=trip.status))
     if booking is None:
         found = uow.queue.live_booking_for_vehicle(plate_key(trip.tractor_plate))
         booking = found if found is not None and found.status == "active" else None

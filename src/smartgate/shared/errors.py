@@ -2,9 +2,16 @@
 
 from dataclasses import dataclass
 
+from smartgate.shared.wording import Wording
+
 
 class DomainError(Exception):
-    """Base of every error a user can cause."""
+    """Base of every error a user can cause. Given a `Wording`, the web shows it in the
+    reader's language; str() is always the English text (API answers, CLI, logs)."""
+
+    def __init__(self, message: "str | Wording" = "") -> None:
+        self.wording = message if isinstance(message, Wording) else None
+        super().__init__(str(message))
 
 
 class NotFound(DomainError):

@@ -10,12 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from smartgate.queue.model import notice_message
+from smartgate.queue.model import notice_wording
 from smartgate.queue.schemas import NoticeRead
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import DomainError, FieldError, ValidationFailed
 from smartgate.shared.validation import field_errors
+from smartgate.shared.wording import Clock, Wording
 from smartgate.web import i18n
 from smartgate.web.routes import _page, _sign_in_first
 
@@ -35,11 +36,18 @@ def today(request: Request) -> date:
 def render(
     request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
 ) -> HTMLResponse:
-    """A page (or one block of it) with `clock` (local HH:MM) and `tz_label` (e.g. UTC+7)."""
+    """A page (or one block of it) with `clock` (local HH:MM) and `tz_label` (e.g. UTC+7);
+    refusals in `errors` are worded in the reader's language, on the local clock."""
     tz = side_tz(request)
     now = utcnow()
     offset = now.astimezone(tz).utcoffset()
     hours = offset.total_seconds() / 3600 if offset else 0
+    translate = i18n.translator(i18n.language(request))
+    if "errors" in context:
+        context["errors"] = {
+            field: why.worded(translate, local_clock(tz)) if isinstance(why, Wording) else why
+            for field, why in context["errors"].items()
+        }
     return _page(
         request,
         name,
@@ -48,7 +56,7 @@ def render(
         now=now,
         clock=lambda moment: moment.astimezone(tz).strftime("%H:%M"),
         tz_label=f"UTC{hours:+.0f}",
-        worded=partial(worded, tz=tz, translate=i18n.translator(i18n.language(request))),
+        worded=partial(worded, tz=tz, translate=translate),
         **context,
     )
 
@@ -58,12 +66,12 @@ def worded(notice: NoticeRead, tz: tzinfo, translate: Callable[[str], str]) -> s
     wordings had ids keeps its English message)."""
     if notice.text_id is None or notice.params is None:
         return notice.message
-    return notice_message(
-        notice.text_id,
-        notice.params,
-        clock=lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        translate=translate,
-    )
+    return notice_wording(notice.text_id, notice.params).worded(translate, local_clock(tz))
+
+
+def local_clock(tz: tzinfo) -> Clock:
+    """Times as the reader's side of the border shows them."""
+    return lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def wanted_block(request: Request, block: str) -> str | None:
@@ -78,9 +86,9 @@ def sign_in_first(request: Request) -> Response:
     return _sign_in_first(request)
 
 
-def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str]]:
+def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wording]]:
     """Run a service call: (its answer, {}), or (None, why it was refused by field; `body` for
-    the request as a whole)."""
+    the request as a whole, worded by `render`)."""
     try:
         return call(), {}
     except ValidationError as exc:
@@ -88,12 +96,12 @@ def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str]]:
     except ValidationFailed as exc:
         return None, _by_input(exc.errors)
     except DomainError as exc:
-        return None, {"body": str(exc)}
+        return None, {"body": exc.wording or str(exc)}
 
 
-def _by_input(errors: list[FieldError]) -> dict[str, str]:
+def _by_input(errors: list[FieldError]) -> dict[str, str | Wording]:
     # A form has one input per list (`hs_prefixes`), so `hs_prefixes.1` shows there as item 2.
-    found: dict[str, str] = {}
+    found: dict[str, str | Wording] = {}
     for error in errors:
         name, _, item = error.field.partition(".")
         message = f"{int(item) + 1}: {error.message}" if item.isdigit() else error.message

@@ -178,5 +178,5 @@ def test_repeated_no_shows_block_booking_until_a_week_after_the_last():
     record = _record(no_shows=2, last_no_show=NOW - timedelta(days=1))
     assert no_show_fault(record, 3, timedelta(days=7)) is None
     fault = no_show_fault(record, 2, timedelta(days=7))
-    assert fault is not None and "missed 2 calls" in fault
-    assert (NOW + timedelta(days=6)).strftime("%Y-%m-%d %H:%M") in fault
+    assert fault is not None and "missed 2 calls" in str(fault)
+    assert (NOW + timedelta(days=6)).strftime("%Y-%m-%d %H:%M UTC") in str(fault)

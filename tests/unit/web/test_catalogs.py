@@ -1,5 +1,6 @@
 """Every string the web pages pass to _() has a Vietnamese and a Chinese translation."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -30,11 +31,29 @@ def _literals() -> set[str]:
     return found
 
 
+def _wordings() -> set[str]:
+    """Every Wording("...") in the source: the refusals users read on the web pages."""
+    found: set[str] = set()
+    for path in (WEB.parent).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "Wording"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
 def _dynamic() -> set[str]:
     """Values the pages pass to _() through variables, from the code that defines them."""
     errors = set(LOGIN_ERROR.findall((WEB / "routes.py").read_text(encoding="utf-8")))
     notices = {text for _, text in NOTICE_TEXTS.values()}
-    return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors, *notices}
+    return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors, *notices,
+            *_wordings()}  # fmt: skip
 
 
 def _catalog(lang: str) -> Catalog:
@@ -47,6 +66,7 @@ def test_extraction_finds_the_pages_strings() -> None:
     assert {"Gates", "Sign in", "Trip declared."} <= literals
     assert {"international", "export", "tractor_swap", "declared"} <= dynamic
     assert "Wrong username or password" in dynamic
+    assert "slot {slot} is full ({quota} places); pick another" in dynamic
 
 
 @pytest.mark.parametrize("lang", LANGS)
