@@ -275,6 +275,30 @@ def test_a_new_call_order_rebuilds_a_board_left_behind(uow):
     assert seen[-1].rules.live_every == 1
 
 
+def test_bookings_see_a_policy_another_process_changed_and_reload_only_then(uow):
+    _capacity(uow, vn=40, cn=40)
+    key = (uow.database, "huu-nghi", "export")
+
+    def policy():
+        with uow:
+            return boards.policy_of(uow, "huu-nghi", "export")
+
+    before = policy()
+    behind = boards._policies[key]  # what a second process cached
+    _arrive(uow, declare(uow, tractor_plate=plate(88), goods=[goods("080390")]))
+    boards._policies[key] = behind
+    assert policy() is before  # the line moved, the policy did not: nothing re-read
+    behind = boards._policies[key]
+    planning.suspend(
+        uow=uow,
+        actor=actor(uow, "authority-vn"),
+        data=SuspensionIn(reason="scanner down", gate_id="huu-nghi"),
+        now=NOW,
+    )
+    boards._policies[key] = behind
+    assert [s.reason for s in policy().suspensions] == ["scanner down"]
+
+
 def test_no_show_is_released_and_repeated_no_shows_block_booking(uow):
     _capacity(uow, vn=40, cn=40)
     _rules(uow, no_show_limit=1, no_show_minutes=20)

@@ -158,9 +158,19 @@ def _policy(uow: UnitOfWork, key: Key, version: int) -> GatePolicy:
     cached = _policies.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
-    policy = _load_policy(uow, key)
+    if cached is not None and cached[0] < version and _policy_kept(uow, key, cached[0], version):
+        policy = cached[1]  # the line moved in another process; the policy did not
+    else:
+        policy = _load_policy(uow, key)
     _policies[key] = (version, policy)
     return policy
+
+
+def _policy_kept(uow: UnitOfWork, key: Key, after: int, upto: int) -> bool:
+    # One look at the change log instead of reading rules, capacity and suspensions again.
+    _, gate_id, direction = key
+    logged, changed = uow.queue.policy_changes_between(gate_id, direction, after, upto)
+    return logged == upto - after and not changed
 
 
 def _load_policy(uow: UnitOfWork, key: Key) -> GatePolicy:

@@ -7,7 +7,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, Row, TextClause, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    Executable,
+    Row,
+    TextClause,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from smartgate.db import UTCDateTime, dialect_insert, is_postgresql
@@ -328,6 +339,15 @@ class QueueRepository:
         values = {"gate": gate_id, "way": direction, "after": after, "upto": upto}
         return list(self.session.execute(_CHANGES, values))
 
+    def policy_changes_between(
+        self, gate_id: str, direction: str, after: int, upto: int
+    ) -> tuple[int, bool]:
+        """How many versions after `after` up to `upto` the log holds, and whether any of
+        them changed the policy."""
+        values = {"gate": gate_id, "way": direction, "after": after, "upto": upto}
+        logged, changed = self.session.execute(_POLICY_CHANGES, values).one()
+        return logged, bool(changed)
+
     # --- notices ------------------------------------------------------------------------
 
     def add_notices(self, notices: list[dict[str, Any]]) -> None:
@@ -381,15 +401,19 @@ _PRUNE_CHANGES = _CHANGES_TABLE.delete().where(
     _CHANGES_TABLE.c.direction == bindparam("way"),
     _CHANGES_TABLE.c.version <= bindparam("oldest"),
 )
+_CHANGES_BETWEEN = (
+    _CHANGES_TABLE.c.gate_id == bindparam("gate"),
+    _CHANGES_TABLE.c.direction == bindparam("way"),
+    _CHANGES_TABLE.c.version > bindparam("after"),
+    _CHANGES_TABLE.c.version <= bindparam("upto"),
+)
 _CHANGES = (
     select(_CHANGES_TABLE.c.version, _CHANGES_TABLE.c.policy, _CHANGES_TABLE.c.entry_ids)
-    .where(
-        _CHANGES_TABLE.c.gate_id == bindparam("gate"),
-        _CHANGES_TABLE.c.direction == bindparam("way"),
-        _CHANGES_TABLE.c.version > bindparam("after"),
-        _CHANGES_TABLE.c.version <= bindparam("upto"),
-    )
+    .where(*_CHANGES_BETWEEN)
     .order_by(_CHANGES_TABLE.c.version)
+)
+_POLICY_CHANGES = select(func.count(), func.max(case((_CHANGES_TABLE.c.policy, 1), else_=0))).where(
+    *_CHANGES_BETWEEN
 )
 _ENTRY = select(QueueEntryRow).where(QueueEntryRow.id == bindparam("id"))
 _ENTRIES = select(QueueEntryRow).where(QueueEntryRow.id.in_(bindparam("ids", expanding=True)))
