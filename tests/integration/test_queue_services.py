@@ -195,6 +195,28 @@ def test_a_call_uses_the_booking_and_tells_the_driver_where_to_go(uow):
     assert told.message == f"{plate(25)}: go to the border to lane L2 now"
 
 
+def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
+    _capacity(uow, vn=10, cn=8)  # both sides open 07:00-19:00 local: 00:00-11:00 UTC, 8 an hour
+    evening = NOW.replace(hour=13)  # 20:00 in Viet Nam
+    trip = declare(uow, tractor_plate=plate(29), goods=[goods("080390")])
+    entry = waiting.check_in(
+        uow=uow,
+        actor=actor(uow, "operator-huunghi"),
+        gate_id="huu-nghi",
+        data=ArrivalIn(declaration_id=trip.id),
+        now=evening,
+    )
+    opening = (evening + timedelta(days=1)).replace(hour=0)
+    assert entry.eta == opening + timedelta(minutes=7.5)
+    [feed] = [
+        w
+        for w in waiting.wait_times(uow=uow, now=evening)
+        if (w.gate_id, w.direction) == ("huu-nghi", "export")
+    ]
+    # A truck arriving now is second in line: called a quarter of an hour after opening.
+    assert (feed.trucks_waiting, feed.delay_minutes) == (1, 11 * 60 + 15)
+
+
 def test_hourly_capacity_caps_the_calls(uow):
     _capacity(uow, vn=2, cn=2)
     for i in range(3):

@@ -1,7 +1,7 @@
 """Pure policy rules: effective capacity, what a suspension covers, a gate's queue rules."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from smartgate.queue.model import CallRules
@@ -146,10 +146,18 @@ class GatePolicy:
     rules: GateRules
     capacity: tuple[CapacityFigure, ...]
     suspensions: tuple[Suspension, ...]  # those that may touch this gate and direction
+    # Each hour's capacity once worked out: an ETA walks up to two weeks of hours.
+    _hourly: dict[tuple[date, int], int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def capacity_at(self, hour: datetime) -> int:
         """Trucks per hour both sides handle in the hour starting at `hour`."""
-        return effective_capacity(self.capacity, hour.date(), hour.hour)
+        key = (hour.date(), hour.hour)
+        found = self._hourly.get(key)
+        if found is None:
+            found = self._hourly[key] = effective_capacity(self.capacity, *key)
+        return found
 
     def stop_reason(self, cargo: Cargo, at: datetime, delivery_mode: str) -> str | None:
         """Why a truck may not cross at `at`: a suspension or green-zone mode; else None."""

@@ -16,7 +16,7 @@ bookings, which need the policy but not the line, read it alone through `policy_
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sortedcontainers import SortedList
 
 from smartgate.policy.model import GatePolicy, GateRules
-from smartgate.queue.model import GateQueue, Waiting, build_queue, hour_start
+from smartgate.queue.model import GateQueue, Waiting, build_queue, eta, hour_start
 from smartgate.queue.repository import QueueState
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.uow import UnitOfWork
@@ -57,6 +57,24 @@ class Board:
         """Trucks called in the last hour; before any call, what both sides declared."""
         recent = self.calls_since(now - HOUR)
         return float(recent) if recent else float(self.policy.capacity_at(hour_start(now)))
+
+    def expected_rate(self, now: datetime) -> Callable[[datetime], float]:
+        """Trucks an hour expected at a moment from `now` on: the pace this hour; later, the
+        declared capacity, no faster than the gate moves now (0 while the gate is closed)."""
+        this_hour, recent = hour_start(now), self.calls_since(now - HOUR)
+
+        def at(moment: datetime) -> float:
+            hour = hour_start(moment)
+            capacity = self.policy.capacity_at(hour)
+            if hour == this_hour:
+                return float(recent or capacity)
+            return float(min(recent, capacity) if recent else capacity)
+
+        return at
+
+    def eta(self, ahead: int, now: datetime) -> datetime | None:
+        """When a truck with `ahead` trucks before it should be called."""
+        return eta(now, ahead, self.expected_rate(now))
 
     def join(self, truck: Waiting, now: datetime) -> None:
         """A truck gets in line."""

@@ -8,7 +8,7 @@ waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
 """
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -326,11 +326,25 @@ def cancellation_fault(
     )
 
 
-def eta(now: datetime, ahead: int, trucks_per_hour: float) -> datetime | None:
-    """When a truck with `ahead` trucks before it should be called, at the current pace."""
-    if trucks_per_hour <= 0:
-        return None
-    return now + timedelta(hours=(ahead + 1) / trucks_per_hour)
+ETA_HORIZON = timedelta(days=14)  # no estimate further ahead than the booking window
+
+
+def eta(now: datetime, ahead: int, trucks_per_hour: Callable[[datetime], float]) -> datetime | None:
+    """When a truck with `ahead` trucks before it should be called: the trucks ahead leave at
+    each hour's rate, so a truck that waits through a closed night gets a morning time. None
+    when nothing would move it within two weeks."""
+    left = float(ahead + 1)
+    moment, until = now, now + ETA_HORIZON
+    while moment < until:
+        end = hour_start(moment) + SLOT
+        rate = trucks_per_hour(moment)
+        if rate > 0:
+            room = rate * ((end - moment) / SLOT)
+            if room >= left:
+                return moment + SLOT * (left / rate)
+            left -= room
+        moment = end
+    return None
 
 
 # --- a truck's life in the waiting area -------------------------------------------------

@@ -30,7 +30,7 @@ from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
-HOUR = timedelta(hours=1)
+HOUR, MINUTE = timedelta(hours=1), timedelta(minutes=1)
 DISPLAY_WINDOW = timedelta(minutes=30)
 
 
@@ -175,6 +175,9 @@ def wait_times(*, uow: UnitOfWork, now: datetime | None = None) -> list[WaitTime
             for direction in DIRECTIONS:
                 with reading(uow, gate.id, direction, now) as board:
                     count, pace = len(board.queue), board.pace(now)
+                    # A truck arriving now has everyone waiting ahead of it.
+                    called_at = board.eta(count, now)
+                delay = None if called_at is None else round((called_at - now) / MINUTE)
                 lanes = [
                     lane for lane in gate.lanes if lane.direction == direction and lane.is_open
                 ]
@@ -184,7 +187,7 @@ def wait_times(*, uow: UnitOfWork, now: datetime | None = None) -> list[WaitTime
                         gate_name_vi=gate.name_vi,
                         gate_name_zh=gate.name_zh,
                         direction=direction,
-                        delay_minutes=round(count / pace * 60) if pace else None,
+                        delay_minutes=delay,
                         trucks_waiting=count,
                         lanes_open=len(lanes) if open_now and pace else 0,
                         update_time=now,
@@ -347,7 +350,7 @@ def _read(board: Board | None, row: QueueEntryRow | Row[Any], now: datetime) -> 
     if board is not None and entry_id in board.queue:
         ahead = board.queue.position(entry_id, now)
         lane = board.queue.lane_of(entry_id, now)
-        eta = model.eta(now, ahead, board.pace(now))
+        eta = board.eta(ahead, now)
         if eta is not None and row.slot_start is not None:
             eta = max(eta, row.slot_start)  # booked trucks are not called before their hour
     return QueueEntryRead(

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from smartgate.queue.model import (
     BOOKED,
+    ETA_HORIZON,
     LIVE,
     CallRules,
     GateQueue,
@@ -146,9 +147,29 @@ def test_slot_rules():
     assert slot_fault(NOW + timedelta(days=15), NOW, 14) == "is more than 14 days ahead"
 
 
-def test_eta_follows_the_pace_and_admits_when_nothing_moves():
-    assert eta(NOW, ahead=9, trucks_per_hour=20) == NOW + timedelta(minutes=30)
-    assert eta(NOW, ahead=9, trucks_per_hour=0) is None
+@given(st.integers(0, 500), st.integers(1, 120), st.integers(0, 59))
+def test_eta_at_a_steady_rate_is_the_trucks_ahead_over_the_rate(ahead, rate, minute):
+    now = NOW.replace(minute=minute)
+    wait = timedelta(hours=(ahead + 1) / rate)
+    found = eta(now, ahead, lambda moment: rate)
+    if wait > ETA_HORIZON:
+        assert found is None
+    else:
+        assert found is not None and abs(found - (now + wait)) < timedelta(milliseconds=1)
+
+
+def test_eta_waits_for_the_gate_to_open_and_admits_when_nothing_moves():
+    night = NOW.replace(hour=20, minute=30)  # closed from 20:00 until 08:00 next morning
+
+    def open_8_to_20(moment):
+        return 10 if 8 <= moment.hour < 20 else 0
+
+    assert eta(night, 4, open_8_to_20) == (night + timedelta(days=1)).replace(hour=8, minute=30)
+    # 25 trucks at 10 an hour: 20 in today's last two hours, the rest by 08:30 tomorrow.
+    evening = NOW.replace(hour=18, minute=0)
+    tomorrow = evening + timedelta(days=1)
+    assert eta(evening, 24, open_8_to_20) == tomorrow.replace(hour=8, minute=30)
+    assert eta(NOW, 9, lambda moment: 0) is None
 
 
 def _record(**facts):
