@@ -93,7 +93,9 @@ class DeclarationRepository:
         """The declared trip as the queue sees it, if it exists and `actor` may see it: one
         statement, no ORM objects (the queue reads a trip on every booking and arrival)."""
         query = _visible_trip(actor.role, bool(actor.company))
-        rows = self.session.execute(query, _actor_values(declaration_id, actor)).all()
+        # Run on the session's connection: rows of plain columns need none of the ORM's
+        # statement handling, which costs about a third of the call.
+        rows = self.session.connection().execute(query, _actor_values(declaration_id, actor)).all()
         if not rows:
             return None
         first = rows[0]

@@ -115,7 +115,8 @@ class QueueRepository:
             "day_ago": now - CANCEL_WINDOW,
             "no_shows_since": no_shows_since,
         }
-        return VehicleRecord(*self.session.execute(_VEHICLE_RECORD, values).one())
+        # Plain columns: the session's connection runs it without the ORM's statement handling.
+        return VehicleRecord(*self.session.connection().execute(_VEHICLE_RECORD, values).one())
 
     def cancellations_by(
         self, key: str, gate_id: str, since: datetime, limit: int = 20

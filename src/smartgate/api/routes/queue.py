@@ -43,10 +43,19 @@ def list_slots(
     )
 
 
-@router.post("/bookings", status_code=201, operation_id="create_booking", responses=BOOKING_ERRORS)
-def create_booking(data: BookingCreate, uow: UoW, actor: CurrentActor) -> BookingRead:
+@router.post(
+    "/bookings",
+    status_code=201,
+    response_model=BookingRead,
+    operation_id="create_booking",
+    responses=BOOKING_ERRORS,
+)
+def create_booking(data: BookingCreate, uow: UoW, actor: CurrentActor) -> Response:
     """Driver or forwarder: book an hour for a declared trip (409 when full or already booked)."""
-    return services.book(uow=uow, actor=actor, data=data)
+    # The busiest write of all: the service's answer is already a validated BookingRead, so
+    # it goes out as JSON without FastAPI validating it a second time.
+    booked = services.book(uow=uow, actor=actor, data=data)
+    return Response(booked.model_dump_json(), status_code=201, media_type="application/json")
 
 
 @router.get("/bookings", operation_id="list_bookings", responses={401: ERRORS[401]})
