@@ -191,9 +191,13 @@ class GateQueue:
 
     def in_call_order(self, now: datetime, limit: int) -> Iterator[Waiting]:
         """The first `limit` trucks in the order they would be called (for boards)."""
+        # `limit` calls take at most `limit` trucks from the head of any lane, so a copy of
+        # the lanes' heads calls exactly as the whole queue would, at any size.
+        self._promote(now)
         shadow = GateQueue(self.rules, self.booked_since_live)
-        for truck, _, _ in self._trucks.values():
-            shadow.add(truck, now)
+        for keys in self._lanes.values():
+            for key in keys.islice(0, limit):
+                shadow.add(self._trucks[self._ids[key & SEQ_MASK]][0], now)
         for _ in range(min(limit, len(shadow))):
             called = shadow.call_next(now)
             if called is None:

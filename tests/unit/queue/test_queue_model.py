@@ -71,6 +71,14 @@ def test_position_is_exactly_the_number_called_before(specs, rules, since):
         assert queue.position(truck_id, NOW) == place
 
 
+@settings(max_examples=200)
+@given(trucks, rules_strategy, st.integers(0, 6), st.integers(0, 12))
+def test_the_first_few_in_call_order_are_the_head_of_the_whole_order(specs, rules, since, few):
+    queue = _queue(specs, rules, since)
+    whole = [t.id for t in queue.in_call_order(NOW, len(queue))]
+    assert [t.id for t in queue.in_call_order(NOW, few)] == whole[:few]
+
+
 @given(trucks, rules_strategy)
 def test_priority_classes_lead_in_their_configured_order(specs, rules):
     queue = _queue(specs, rules)
