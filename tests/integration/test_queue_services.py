@@ -217,13 +217,45 @@ def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
     assert (feed.trucks_waiting, feed.delay_minutes) == (1, 11 * 60 + 15)
 
 
+def test_a_declaration_runs_out_unless_its_truck_booked_or_joined_the_line(uow):
+    _capacity(uow, vn=40, cn=40)
+    _rules(uow, declaration_valid_hours=24)
+    booked, walk_up, queued = (
+        declare(uow, tractor_plate=plate(90 + i), goods=[goods("080390")]) for i in range(3)
+    )
+    _book(uow, booked)
+    in_line = _arrive(uow, queued)
+    late = booked.expected_arrival + timedelta(hours=25)
+    operator = actor(uow, "operator-huunghi")
+
+    def check_in(trip):
+        data = ArrivalIn(declaration_id=trip.id)
+        return waiting.check_in(uow=uow, actor=operator, gate_id="huu-nghi", data=data, now=late)
+
+    with pytest.raises(Conflict, match="declaration ran out at .* 24 hours after"):
+        check_in(walk_up)
+    slot = late.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    with pytest.raises(Conflict, match="declaration ran out"):
+        services.book(
+            uow=uow, actor=actor(uow, "driver1"),
+            data=BookingCreate(declaration_id=walk_up.id, slot_start=slot), now=late,
+        )  # fmt: skip
+    assert check_in(booked).status == "waiting"  # its booking kept it valid
+    driver = actor(uow, "driver1")
+    still = waiting.position(uow=uow, actor=driver, entry_id=in_line.id, now=late)
+    assert still.status == "waiting" and still.position is not None
+
+
 def test_hourly_capacity_caps_the_calls(uow):
     _capacity(uow, vn=2, cn=2)
     for i in range(3):
         _arrive(uow, declare(uow, tractor_plate=plate(30 + i), goods=[goods("080390")]), i)
     assert len(_call(uow, count=5)) == 2
+    board = boards._boards[(uow.database, "huu-nghi", "export")].board
     with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
         _call(uow, minutes=40)
+    # The refusal changed nothing, so the board stays in memory instead of being rebuilt.
+    assert boards._boards[(uow.database, "huu-nghi", "export")].board is board
     assert len(_call(uow, minutes=61)) == 1  # the next hour has room again
 
 

@@ -155,6 +155,9 @@ def set_rules(
     rebook_cooldown_minutes: int | None = typer.Option(None, help="length of that pause"),
     max_reschedules: int | None = typer.Option(None, help="moves allowed per booking"),
     bookings_per_minute: int | None = typer.Option(None, help="bookings per account a minute"),
+    declaration_valid_hours: int | None = typer.Option(
+        None, help="hours after expected arrival a trip may book or join the line"
+    ),
     as_user: str = AS_AUTHORITY,
 ) -> None:
     """Change some of a gate's rules; the waiting area re-orders at once."""
@@ -171,6 +174,7 @@ def set_rules(
         "rebook_cooldown_minutes": rebook_cooldown_minutes,
         "max_reschedules": max_reschedules,
         "bookings_per_minute": bookings_per_minute,
+        "declaration_valid_hours": declaration_valid_hours,
     }
     changes: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     if priority is not None:

@@ -53,6 +53,7 @@ class Trip:
     owner_id: int
     company: str | None
     delivery_mode: str
+    expected_arrival: datetime
     goods: tuple[TripGoods, ...]
 
 

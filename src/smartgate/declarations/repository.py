@@ -152,7 +152,7 @@ def _visible_trip(role: Role, has_company: bool) -> Select:
     trip, line = DeclarationRow, GoodsLineRow
     columns = (
         trip.id, trip.gate_id, trip.direction, trip.tractor_plate, trip.status, trip.owner_id,
-        trip.company, trip.delivery_mode,
+        trip.company, trip.delivery_mode, trip.expected_arrival,
         line.hs_code, line.perishable, line.cold_chain, line.production_input,
     )  # fmt: skip
     query = _visible_bound(select(*columns).join(line, line.declaration_id == trip.id), role,

@@ -126,6 +126,10 @@ class GateRules:
     rebook_cooldown_minutes: int = 60
     max_reschedules: int = 2
     bookings_per_minute: int = 10  # per account
+    # A trip may book or join the line until this long after its expected arrival; once it
+    # holds a booking or a place it stays valid (Youyiguan went from 24 h to 72 h when filings
+    # expired in the queue).
+    declaration_valid_hours: int = 72
 
     def call_rules(self) -> CallRules:
         return CallRules(self.priority_order, self.backlog_hours, self.live_every)

@@ -121,6 +121,11 @@ class GateRulesIO(BaseModel):
     rebook_cooldown_minutes: int = Field(ge=0, le=7 * 24 * 60)
     max_reschedules: int = Field(ge=0, le=100)
     bookings_per_minute: int = Field(ge=1, le=10_000)
+    declaration_valid_hours: int = Field(
+        72, ge=1, le=24 * 30,
+        description="hours after its expected arrival a trip may still book or join the line; "
+        "a booked or queued trip stays valid",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _classes_once(self) -> "GateRulesIO":

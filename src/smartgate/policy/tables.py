@@ -63,5 +63,6 @@ class GateRulesRow(Base):
     rebook_cooldown_minutes: Mapped[int] = mapped_column(Integer)
     max_reschedules: Mapped[int] = mapped_column(Integer)
     bookings_per_minute: Mapped[int] = mapped_column(Integer)
+    declaration_valid_hours: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -278,7 +278,15 @@ def editing(
         del _boards[key]
     if fresh_policy:
         board = _with_fresh_policy(uow, key, board, now)
-    yield board
+    try:
+        yield board
+    except BaseException:
+        if not fresh_policy and _untouched(board, state):
+            # A refusal (the hour is full, the truck is already in line) changed nothing:
+            # the board still matches the committed rows, so it need not be built again.
+            with _lock(key):
+                _boards[key] = _Cached(state.version - 1, board)
+        raise
     kept = QueueState(state.version, board.synced_at, board.queue.booked_since_live)
     if kept != state:
         uow.queue.save_state(gate_id, direction, kept)
@@ -290,6 +298,11 @@ def editing(
         _policies[key] = (settled.version, board.policy)
 
     uow.after_commit(settle)
+
+
+def _untouched(board: Board, state: QueueState) -> bool:
+    kept = (board.synced_at, board.queue.booked_since_live)
+    return not board.touched and kept == (state.synced_at, state.booked_since_live)
 
 
 def _with_fresh_policy(uow: UnitOfWork, key: Key, board: Board, now: datetime) -> Board:

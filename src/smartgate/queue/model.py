@@ -268,6 +268,22 @@ def slot_fault(slot_start: datetime, now: datetime, window_days: int) -> str | N
     return None
 
 
+def declaration_fault(
+    expected_arrival: datetime, now: datetime, valid_hours: int
+) -> Wording | None:
+    """Why a trip with neither a booking nor a place in line may no longer book or join the
+    line: its declaration ran out `valid_hours` after the expected arrival. None if valid."""
+    expired_at = expected_arrival + timedelta(hours=valid_hours)
+    if now < expired_at:
+        return None
+    return Wording(
+        "declaration ran out at {expired_at}, {hours} hours after the expected arrival; "
+        "declare the trip again",
+        expired_at=expired_at,
+        hours=valid_hours,
+    )
+
+
 def booking_quota(capacity: int, booking_share: float) -> int:
     """Places in one hourly slot that bookings may take; the rest serves the live queue."""
     return int(capacity * booking_share)

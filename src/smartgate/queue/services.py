@@ -87,6 +87,7 @@ def book(
         trip = _declared_trip(uow, actor, data.declaration_id)
         gate = policy_of(uow, trip.gate_id, trip.direction)
         _check_slot(slot, now, gate.rules)
+        check_still_valid(trip, gate.rules, now)
         vehicle = plate_key(trip.tractor_plate)
         _check_record(uow, actor, vehicle, gate.rules, now)
         _check_crossing_allowed(gate, trip, slot)
@@ -224,6 +225,13 @@ def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> 
             Wording("declaration is {status}; only declared trips can book", status=trip.status)
         )
     return trip
+
+
+def check_still_valid(trip: Trip, rules: GateRules, now: datetime) -> None:
+    """Refuse a trip whose declaration ran out before it booked or joined the line."""
+    fault = model.declaration_fault(trip.expected_arrival, now, rules.declaration_valid_hours)
+    if fault:
+        raise Conflict(fault)
 
 
 def _check_slot(slot: datetime, now: datetime, rules: GateRules) -> None:

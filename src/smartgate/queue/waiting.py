@@ -11,7 +11,7 @@ from smartgate.declarations.plates import plate_key
 from smartgate.policy import model as policy
 from smartgate.policy.model import Cargo
 from smartgate.queue import model
-from smartgate.queue.boards import Board, editing, reading, waiting
+from smartgate.queue.boards import Board, editing, policy_of, reading, waiting
 from smartgate.queue.model import notice
 from smartgate.queue.schemas import (
     ArrivalIn,
@@ -21,7 +21,7 @@ from smartgate.queue.schemas import (
     QueueEntryRead,
     WaitTime,
 )
-from smartgate.queue.services import cargo_of
+from smartgate.queue.services import cargo_of, check_still_valid
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
@@ -42,6 +42,8 @@ def check_in(
     _ensure_runs_gate(actor, gate_id)
     with uow:
         trip, booking = _arriving_trip(uow, actor, gate_id, data)
+        if booking is None:  # a booked trip stays valid however long the booking waited
+            check_still_valid(trip, policy_of(uow, gate_id, trip.direction).rules, now)
         vehicle = plate_key(trip.tractor_plate)
         already = uow.queue.entry_in_queue_for_vehicle(vehicle)
         if already is not None:

@@ -16,6 +16,7 @@ from smartgate.queue.model import (
     Waiting,
     build_queue,
     cancellation_fault,
+    declaration_fault,
     eta,
     no_show_fault,
     rate_fault,
@@ -178,6 +179,12 @@ def test_eta_waits_for_the_gate_to_open_and_admits_when_nothing_moves():
     tomorrow = evening + timedelta(days=1)
     assert eta(evening, 24, open_8_to_20) == tomorrow.replace(hour=8, minute=30)
     assert eta(NOW, 9, lambda moment: 0) is None
+
+
+@given(st.integers(-200, 200), st.integers(1, 240))
+def test_a_declaration_runs_out_exactly_its_hours_after_the_expected_arrival(hours_on, valid):
+    fault = declaration_fault(NOW, NOW + timedelta(hours=hours_on), valid)
+    assert (fault is not None) == (hours_on >= valid)
 
 
 def _record(**facts):
