@@ -197,7 +197,9 @@ def test_a_call_uses_the_booking_and_tells_the_driver_where_to_go(uow):
 
 def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
     _capacity(uow, vn=10, cn=8)  # both sides open 07:00-19:00 local: 00:00-11:00 UTC, 8 an hour
-    evening = NOW.replace(hour=13)  # 20:00 in Viet Nam
+    _arrive(uow, declare(uow, tractor_plate=plate(28), goods=[goods("080390")]), minutes=500)
+    _call(uow, minutes=530)  # 10:50 UTC: the gate was moving until it closed
+    evening = NOW.replace(hour=11, minute=5)  # 18:05 in Viet Nam
     trip = declare(uow, tractor_plate=plate(29), goods=[goods("080390")])
     entry = waiting.check_in(
         uow=uow,
@@ -206,7 +208,7 @@ def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
         data=ArrivalIn(declaration_id=trip.id),
         now=evening,
     )
-    opening = (evening + timedelta(days=1)).replace(hour=0)
+    opening = (evening + timedelta(days=1)).replace(hour=0, minute=0)
     assert entry.eta == opening + timedelta(minutes=7.5)
     [feed] = [
         w
@@ -214,7 +216,7 @@ def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
         if (w.gate_id, w.direction) == ("huu-nghi", "export")
     ]
     # A truck arriving now is second in line: called a quarter of an hour after opening.
-    assert (feed.trucks_waiting, feed.delay_minutes) == (1, 11 * 60 + 15)
+    assert (feed.trucks_waiting, feed.delay_minutes) == (1, 12 * 60 + 55 + 15)
 
 
 def test_a_declaration_runs_out_unless_its_truck_booked_or_joined_the_line(uow):
@@ -315,6 +317,25 @@ def test_a_board_another_process_left_behind_follows_the_change_log(uow):
     rebuilt = _board_seen(uow, now)
     assert followed == rebuilt
     assert len(followed[0]) == 2 and len(followed[2]) == 3  # two in line; three calls made
+
+
+def test_a_change_too_big_to_list_rebuilds_a_board_left_behind(uow, monkeypatch):
+    monkeypatch.setattr(boards, "FOLLOW_AT_MOST", 1)
+    _capacity(uow, vn=40, cn=40)
+    for i in range(2):
+        _arrive(uow, declare(uow, tractor_plate=plate(84 + i), goods=[goods("080390")]), i)
+    key = (uow.database, "huu-nghi", "export")
+    behind = copy.deepcopy(boards._boards[key])
+    planning.suspend(  # holds both trucks in one change
+        uow=uow,
+        actor=actor(uow, "authority-vn"),
+        data=SuspensionIn(reason="flood", gate_id="huu-nghi"),
+        now=NOW + timedelta(minutes=3),
+    )
+    boards._boards[key] = behind
+    seen = _board_seen(uow, NOW + timedelta(minutes=4))
+    assert boards._boards[key].board is not behind.board
+    assert seen[0] == []  # both held: nobody in line
 
 
 def test_a_new_call_order_rebuilds_a_board_left_behind(uow):

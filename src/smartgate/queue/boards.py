@@ -16,7 +16,7 @@ bookings, which need the policy but not the line, read it alone through `policy_
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ from smartgate.uow import UnitOfWork
 HOUR = timedelta(hours=1)
 # Calls older than this count neither for the pace (last hour) nor the hourly cap.
 CALL_MEMORY = 2 * HOUR
+FOLLOW_AT_MOST = 5_000  # entries a change may touch for other processes to follow it
 
 
 @dataclass
@@ -58,23 +59,20 @@ class Board:
         recent = self.calls_since(now - HOUR)
         return float(recent) if recent else float(self.policy.capacity_at(hour_start(now)))
 
-    def expected_rate(self, now: datetime) -> Callable[[datetime], float]:
-        """Trucks an hour expected at a moment from `now` on: the pace this hour; later, the
-        declared capacity, no faster than the gate moves now (0 while the gate is closed)."""
-        this_hour, recent = hour_start(now), self.calls_since(now - HOUR)
-
-        def at(moment: datetime) -> float:
-            hour = hour_start(moment)
-            capacity = self.policy.capacity_at(hour)
-            if hour == this_hour:
-                return float(recent or capacity)
-            return float(min(recent, capacity) if recent else capacity)
-
-        return at
-
     def eta(self, ahead: int, now: datetime) -> datetime | None:
-        """When a truck with `ahead` trucks before it should be called."""
-        return eta(now, ahead, self.expected_rate(now))
+        """When a truck with `ahead` trucks before it should be called: at the current pace
+        while this hour's capacity lasts, then at each hour's declared capacity (none while
+        the gate is closed)."""
+        this_hour = hour_start(now)
+        capacity = self.policy.capacity_at(this_hour)
+        pace = self.pace(now) if capacity else 0.0
+        room = max(0, capacity - self.calls_since(this_hour))
+
+        def rate(moment: datetime) -> float:
+            hour = hour_start(moment)
+            return pace if hour == this_hour else float(self.policy.capacity_at(hour))
+
+        return eta(now, ahead, rate, room)
 
     def join(self, truck: Waiting, now: datetime) -> None:
         """A truck gets in line."""
@@ -242,6 +240,8 @@ def _caught_up(
     changes = uow.queue.changes_between(gate_id, direction, cached.version, version)
     if [c.version for c in changes] != list(range(cached.version + 1, version + 1)):
         return None
+    if any(c.entry_ids is None for c in changes):
+        return None
     board = cached.board
     if any(c.policy for c in changes):
         policy = _policy(uow, key, version)
@@ -290,7 +290,11 @@ def editing(
     kept = QueueState(state.version, board.synced_at, board.queue.booked_since_live)
     if kept != state:
         uow.queue.save_state(gate_id, direction, kept)
-    uow.queue.log_change(gate_id, direction, state.version, fresh_policy, board.take_touched())
+    touched = board.take_touched()
+    # Past a few thousand entries (a suspension over a whole gate) a rebuild is as quick as
+    # reading them back, and the log row stays small: None tells other processes to rebuild.
+    listed = touched if len(touched) <= FOLLOW_AT_MOST else None
+    uow.queue.log_change(gate_id, direction, state.version, fresh_policy, listed)
     settled = _Cached(state.version, board)
 
     def settle() -> None:

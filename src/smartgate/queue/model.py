@@ -7,6 +7,7 @@ ones so that walk-up trucks are never starved. Every operation is O(log n) in th
 waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
 """
 
+import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -346,25 +347,32 @@ def cancellation_fault(
     )
 
 
-ETA_HORIZON = timedelta(days=14)  # no estimate further ahead than the booking window
+ETA_WALK = timedelta(days=14)  # hour by hour this far; beyond, the fortnight repeats
 
 
-def eta(now: datetime, ahead: int, trucks_per_hour: Callable[[datetime], float]) -> datetime | None:
+def eta(
+    now: datetime,
+    ahead: int,
+    trucks_per_hour: Callable[[datetime], float],
+    room_this_hour: float = math.inf,
+) -> datetime | None:
     """When a truck with `ahead` trucks before it should be called: the trucks ahead leave at
-    each hour's rate, so a truck that waits through a closed night gets a morning time. None
-    when nothing would move it within two weeks."""
-    left = float(ahead + 1)
-    moment, until = now, now + ETA_HORIZON
+    each hour's rate, no more than `room_this_hour` before the next hour, so a truck that waits
+    through a closed night gets a morning time. Past two weeks the fortnight's hours are taken
+    to repeat; None when nothing moves in them at all."""
+    wanted = left = float(ahead + 1)
+    moment, until, cap = now, now + ETA_WALK, room_this_hour
     while moment < until:
         end = hour_start(moment) + SLOT
         rate = trucks_per_hour(moment)
         if rate > 0:
-            room = rate * ((end - moment) / SLOT)
+            room = min(rate * ((end - moment) / SLOT), cap)
             if room >= left:
                 return moment + SLOT * (left / rate)
             left -= room
-        moment = end
-    return None
+        moment, cap = end, math.inf
+    served = wanted - left  # in the hours walked, from `now` to `moment`
+    return moment + (moment - now) * (left / served) if served > 0 else None
 
 
 # --- a truck's life in the waiting area -------------------------------------------------

@@ -323,12 +323,19 @@ class QueueRepository:
         self.session.execute(_SAVE_STATE, values)
 
     def log_change(
-        self, gate_id: str, direction: str, version: int, policy: bool, entry_ids: set[str]
+        self,
+        gate_id: str,
+        direction: str,
+        version: int,
+        policy: bool,
+        entry_ids: set[str] | None,
     ) -> None:
-        """Record which entries a version touched (and whether the policy changed) for the
-        other processes' boards; every so often drop what no board can need any more."""
+        """Record which entries a version touched (None: too many to list) and whether the
+        policy changed, for the other processes' boards; every so often drop what no board
+        can need any more."""
+        ids = None if entry_ids is None else sorted(entry_ids)
         values = {"gate": gate_id, "way": direction, "version": version, "policy": policy,
-                  "ids": sorted(entry_ids)}  # fmt: skip
+                  "ids": ids}  # fmt: skip
         self.session.execute(_LOG_CHANGE, values)
         if version % CHANGES_KEPT == 0:
             self.session.execute(_PRUNE_CHANGES, values | {"oldest": version - CHANGES_KEPT})

@@ -116,7 +116,7 @@ class QueueChangeRow(Base):
     direction: Mapped[str] = mapped_column(String(10), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     policy: Mapped[bool] = mapped_column(Boolean)  # rules, capacity or suspensions changed
-    entry_ids: Mapped[list[str]] = mapped_column(JSON)
+    entry_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: too many
 
 
 class NoticeRow(Base):

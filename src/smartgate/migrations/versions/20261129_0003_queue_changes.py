@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("direction", sa.String(length=10), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("policy", sa.Boolean(), nullable=False),
-        sa.Column("entry_ids", sa.JSON(), nullable=False),
+        sa.Column("entry_ids", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("gate_id", "direction", "version", name=op.f("pk_queue_changes")),
     )
     with op.batch_alter_table("gate_rules", schema=None) as batch_op:
