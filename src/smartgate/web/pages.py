@@ -1,26 +1,31 @@
-"""What the queue and authority pages share: local clock times, HTMX parts of a page, and
-service refusals turned into messages by field."""
+"""What every page shares: the templates in the reader's language, local clock times, HTMX
+parts of a page, and service refusals turned into messages by field."""
 
 from collections.abc import Callable
 from datetime import date, tzinfo
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2_fragments.fastapi import Jinja2Blocks
 from pydantic import ValidationError
 
 from smartgate.queue.model import notice_wording
 from smartgate.queue.schemas import NoticeRead
+from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import DomainError, FieldError, ValidationFailed
 from smartgate.shared.validation import field_errors
 from smartgate.shared.wording import Clock, Wording
+from smartgate.uow import UnitOfWork
 from smartgate.web import i18n
-from smartgate.web.routes import _page, _sign_in_first
 
 T = TypeVar("T")
+HERE = Path(__file__).parent
+templates = Jinja2Blocks(directory=HERE / "templates")
 
 
 def side_tz(request: Request) -> tzinfo:
@@ -31,6 +36,24 @@ def side_tz(request: Request) -> tzinfo:
 def today(request: Request) -> date:
     """Today's date on this instance's side."""
     return utcnow().astimezone(side_tz(request)).date()
+
+
+def _page(
+    request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
+) -> HTMLResponse:
+    lang = i18n.language(request)
+    tz = side_tz(request)
+    context |= {
+        "actor": actor,
+        "lang": lang,
+        "languages": i18n.LANGUAGES,
+        "_": i18n.translator(lang),
+        "local": lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+    }
+    response = templates.TemplateResponse(request, name, context, block_name=block)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
 
 
 def render(
@@ -74,6 +97,11 @@ def local_clock(tz: tzinfo) -> Clock:
     return lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def gate_names(uow: UnitOfWork) -> dict[str, str]:
+    """Gate id -> the names people use on both sides (tables show these, not slugs)."""
+    return {g.id: f"{g.name_vi} – {g.name_zh}" for g in registry.list_gates(uow=uow)}
+
+
 def wanted_block(request: Request, block: str) -> str | None:
     """`block` when HTMX asks for part of the page (polling, a form), else None: the page."""
     return block if request.headers.get("hx-request") else None
@@ -83,7 +111,7 @@ def sign_in_first(request: Request) -> Response:
     """To the sign-in form; an HTMX part reloads its page, which then goes there."""
     if request.headers.get("hx-request"):
         return Response(headers={"HX-Refresh": "true"})
-    return _sign_in_first(request)
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wording]]:

@@ -19,9 +19,15 @@ from smartgate.registry.model import Direction
 from smartgate.registry.schemas import GateRead, LaneRead
 from smartgate.shared.actor import Actor
 from smartgate.web import i18n
-from smartgate.web.pages import attempt, render, side_tz, sign_in_first, wanted_block
+from smartgate.web.pages import (
+    attempt,
+    gate_names,
+    render,
+    side_tz,
+    sign_in_first,
+    wanted_block,
+)
 from smartgate.web.queue_forms import arrival_data
-from smartgate.web.routes import _gate_names
 
 router = APIRouter(include_in_schema=False)
 LIVE_BOOKING = ("active", "held")
@@ -193,7 +199,7 @@ def status_page(request: Request, uow: UoW, actor: OptionalActor) -> Response:
         block=wanted_block(request, "live"),
         trucks=waiting.my_trucks(uow=uow, actor=actor),
         notices=waiting.notices(uow=uow, actor=actor),
-        gate_names=_gate_names(uow),
+        gate_names=gate_names(uow),
     )
 
 

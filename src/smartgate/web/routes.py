@@ -1,13 +1,11 @@
 """The pages: gates, sign-in, a driver's new declaration form and trips. Thin over services."""
 
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2_fragments.fastapi import Jinja2Blocks
 from pydantic import ValidationError
 
 from smartgate.api.deps import COOKIE, OptionalActor, SettingsDep, UoW
@@ -22,53 +20,30 @@ from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ
 from smartgate.shared.errors import FieldError, ValidationFailed
 from smartgate.shared.validation import field_errors
-from smartgate.web import i18n
+from smartgate.web import authority_routes, i18n, queue_routes
 from smartgate.web.forms import declaration_from_form, form_from_declaration
+from smartgate.web.pages import HERE, gate_names, render, sign_in_first
 
-HERE = Path(__file__).parent
-templates = Jinja2Blocks(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 COMMON_GOODS = ("081060", "081090", "080450", "080390", "071410", "110814", "400122", "847989")
-
-
-def _page(
-    request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
-) -> HTMLResponse:
-    lang = i18n.language(request)
-    tz = SIDE_TZ[request.app.state.settings.side]
-    context |= {
-        "actor": actor,
-        "lang": lang,
-        "languages": i18n.LANGUAGES,
-        "_": i18n.translator(lang),
-        "local": lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-    }
-    response = templates.TemplateResponse(request, name, context, block_name=block)
-    if request.query_params.get("lang") in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
-    return response
-
-
-def _sign_in_first(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 @router.get("/")
 def gates_page(request: Request, uow: UoW, actor: OptionalActor) -> HTMLResponse:
     """Every gate pair as a card."""
-    return _page(request, "gates.html", actor, gates=registry.list_gates(uow=uow))
+    return render(request, "gates.html", actor, gates=registry.list_gates(uow=uow))
 
 
 @router.get("/gates/{gate_id}")
 def gate_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> HTMLResponse:
     """One gate pair: roads, lanes, yards, hours, permitted goods."""
-    return _page(request, "gate.html", actor, gate=registry.get_gate(uow=uow, gate_id=gate_id))
+    return render(request, "gate.html", actor, gate=registry.get_gate(uow=uow, gate_id=gate_id))
 
 
 @router.get("/login")
 def login_page(request: Request, actor: OptionalActor, next: str = "/trips") -> HTMLResponse:
     """The sign-in form."""
-    return _page(request, "login.html", actor, next=_local_path(next), error=None, username=None)
+    return render(request, "login.html", actor, next=_local_path(next), error=None, username=None)
 
 
 @router.post("/login")
@@ -90,7 +65,7 @@ def login(
             minutes=settings.token_minutes,
         )
     except identity.BadCredentials:
-        page = _page(
+        page = render(
             request,
             "login.html",
             None,
@@ -126,14 +101,14 @@ def trips_page(
 ) -> Response:
     """The signed-in user's trips, newest first."""
     if actor is None:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     page = declarations.list_declarations(
         uow=uow, actor=actor, filters=DeclarationFilter(), limit=100, offset=0
     )
     _ = i18n.translator(i18n.language(request))
     notice = _("Trip declared.") if created else None
-    return _page(
-        request, "trips.html", actor, page=page, notice=notice, gate_names=_gate_names(uow)
+    return render(
+        request, "trips.html", actor, page=page, notice=notice, gate_names=gate_names(uow)
     )
 
 
@@ -143,15 +118,10 @@ def trip_page(
 ) -> Response:
     """One trip with its goods and its history."""
     if actor is None:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     found = declarations.get(uow=uow, actor=actor, declaration_id=declaration_id)
     changes = declarations.history(uow=uow, actor=actor, declaration_id=declaration_id)
-    return _page(request, "trip.html", actor, d=found, history=changes, gate_names=_gate_names(uow))
-
-
-def _gate_names(uow: UoW) -> dict[str, str]:
-    # Tables show a gate by the names people use on both sides, not by its slug.
-    return {g.id: f"{g.name_vi} – {g.name_zh}" for g in registry.list_gates(uow=uow)}
+    return render(request, "trip.html", actor, d=found, history=changes, gate_names=gate_names(uow))
 
 
 def _form_page(
@@ -162,7 +132,7 @@ def _form_page(
     errors: dict[str, str],
     block: str | None = None,
 ) -> HTMLResponse:
-    return _page(
+    return render(
         request,
         "declaration_new.html",
         actor,
@@ -171,7 +141,6 @@ def _form_page(
         errors=errors,
         gates=registry.list_gates(uow=uow),
         currencies=sorted(CURRENCIES),
-        tz_label="UTC+7" if request.app.state.settings.side == "VN" else "UTC+8",
         hs_hints=[h for code in COMMON_GOODS if (h := catalog().get(code))],
     )
 
@@ -180,7 +149,7 @@ def _form_page(
 def new_declaration_page(request: Request, uow: UoW, actor: OptionalActor) -> Response:
     """The driver's declaration form, empty or started from an earlier trip (?from=ID)."""
     if actor is None:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     form: dict[str, Any] = {"direction": "export", "goods": [{}]}
     source = _uuid(request.query_params.get("from"))
     if source:
@@ -199,7 +168,7 @@ def _uuid(text: str | None) -> uuid.UUID | None:
 @router.get("/declarations/new/goods-line")
 def goods_line_fragment(request: Request, actor: OptionalActor, index: int = 1) -> HTMLResponse:
     """One more empty goods line for the form (HTMX)."""
-    return _page(
+    return render(
         request,
         "goods_line.html",
         actor,
@@ -213,7 +182,7 @@ def goods_line_fragment(request: Request, actor: OptionalActor, index: int = 1) 
 async def submit_declaration(request: Request, uow: UoW, actor: OptionalActor) -> Response:
     """Validate and store; on faults, show the form again with each message by its field."""
     if actor is None:
-        return _sign_in_first(request)
+        return sign_in_first(request)
     raw = await request.form()
     tz = SIDE_TZ[request.app.state.settings.side]
     form, data = declaration_from_form(raw, tz)
@@ -241,9 +210,6 @@ def _by_field(errors: list[FieldError]) -> dict[str, str]:
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
-    # Imported here: those pages build on this module's helpers.
-    from smartgate.web import authority_routes, queue_routes
-
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for pages in (router, queue_routes.router, authority_routes.router):
         app.include_router(pages)
