@@ -36,8 +36,10 @@ def main() -> None:
         _err.print("[red]error:[/red]", escape(str(exc)), soft_wrap=True)
         sys.exit(1)
     except ValidationError as exc:  # settings from the environment
+        # A rule over several variables has no field of its own; its message names them.
         reasons = "; ".join(
-            f"SMARTGATE_{e.field.upper()}: {e.message}" for e in field_errors(exc.errors())
+            e.message if e.field == "body" else f"SMARTGATE_{e.field.upper()}: {e.message}"
+            for e in field_errors(exc.errors())
         )
         _err.print("[red]configuration error:[/red]", escape(reasons), soft_wrap=True)
         sys.exit(2)
