@@ -48,12 +48,18 @@ def _wordings() -> set[str]:
     return found
 
 
+def _history_actions() -> set[str]:
+    """What a trip's history says was done: "created" and each amendment's action."""
+    amendments = (WEB.parent / "declarations" / "amendments.py").read_text(encoding="utf-8")
+    return {"created", *re.findall(r'return "([a-z]+\.[a-z]+)"', amendments)}
+
+
 def _dynamic() -> set[str]:
     """Values the pages pass to _() through variables, from the code that defines them."""
     errors = set(LOGIN_ERROR.findall((WEB / "routes.py").read_text(encoding="utf-8")))
     notices = {text for _, text in NOTICE_TEXTS.values()}
     return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors, *notices,
-            *_wordings()}  # fmt: skip
+            *_wordings(), *_history_actions()}  # fmt: skip
 
 
 def _catalog(lang: str) -> Catalog:
@@ -67,6 +73,7 @@ def test_extraction_finds_the_pages_strings() -> None:
     assert {"international", "export", "tractor_swap", "declared"} <= dynamic
     assert "Wrong username or password" in dynamic
     assert "slot {slot} is full ({quota} places); pick another" in dynamic
+    assert {"created", "goods.added", "status.changed"} <= dynamic
 
 
 @pytest.mark.parametrize("lang", LANGS)
