@@ -38,50 +38,39 @@ def today(request: Request) -> date:
     return utcnow().astimezone(side_tz(request)).date()
 
 
-def _page(
+def render(
     request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
 ) -> HTMLResponse:
+    """A page (or one block of it) in the reader's language, with `local` (date and time on
+    this side's clock), `clock` (HH:MM) and `tz_label` (e.g. UTC+7); refusals in `errors` are
+    worded in the reader's language, on the local clock."""
     lang = i18n.language(request)
+    translate = i18n.translator(lang)
     tz = side_tz(request)
+    local = local_clock(tz)
+    now = utcnow()
+    offset = now.astimezone(tz).utcoffset()
+    hours = offset.total_seconds() / 3600 if offset else 0
+    if "errors" in context:
+        context["errors"] = {
+            field: why.worded(translate, local) if isinstance(why, Wording) else why
+            for field, why in context["errors"].items()
+        }
     context |= {
         "actor": actor,
         "lang": lang,
         "languages": i18n.LANGUAGES,
-        "_": i18n.translator(lang),
-        "local": lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "_": translate,
+        "local": local,
+        "now": now,
+        "clock": lambda moment: moment.astimezone(tz).strftime("%H:%M"),
+        "tz_label": f"UTC{hours:+.0f}",
+        "worded": partial(worded, tz=tz, translate=translate),
     }
     response = templates.TemplateResponse(request, name, context, block_name=block)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
-
-
-def render(
-    request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
-) -> HTMLResponse:
-    """A page (or one block of it) with `clock` (local HH:MM) and `tz_label` (e.g. UTC+7);
-    refusals in `errors` are worded in the reader's language, on the local clock."""
-    tz = side_tz(request)
-    now = utcnow()
-    offset = now.astimezone(tz).utcoffset()
-    hours = offset.total_seconds() / 3600 if offset else 0
-    translate = i18n.translator(i18n.language(request))
-    if "errors" in context:
-        context["errors"] = {
-            field: why.worded(translate, local_clock(tz)) if isinstance(why, Wording) else why
-            for field, why in context["errors"].items()
-        }
-    return _page(
-        request,
-        name,
-        actor,
-        block,
-        now=now,
-        clock=lambda moment: moment.astimezone(tz).strftime("%H:%M"),
-        tz_label=f"UTC{hours:+.0f}",
-        worded=partial(worded, tz=tz, translate=translate),
-        **context,
-    )
 
 
 def worded(notice: NoticeRead, tz: tzinfo, translate: Callable[[str], str]) -> str:
