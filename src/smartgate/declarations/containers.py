@@ -1,15 +1,22 @@
 """ISO 6346 container numbers: owner code, category, serial and check digit."""
 
 import re
+import string
 
-_SHAPE = re.compile(r"^[A-Z]{3}[A-Z]\d{6}\d$")
+from smartgate.shared.validation import stray_character
+
+# [0-9], not \d: \d also matches Arabic-Indic, full-width and every other script's digits.
+_SHAPE = re.compile(r"^[A-Z]{3}[A-Z][0-9]{6}[0-9]$")
 _CATEGORIES = "UJZ"  # freight containers, detachable equipment, trailers and chassis
+_ALPHABET = frozenset(string.ascii_uppercase + string.digits)
+# Upper-case ASCII only: str.upper() also turns 'ı' into 'I' and 'ß' into 'SS'.
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 
 def _letter_values() -> dict[str, int]:
     # Letters count from 10 upwards, skipping multiples of 11 (ISO 6346 annex A).
     values, value = {}, 10
-    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    for letter in string.ascii_uppercase:
         if value % 11 == 0:
             value += 1
         values[letter] = value
@@ -25,14 +32,19 @@ class ContainerError(ValueError):
 
 
 def check_digit(first_ten: str) -> int:
-    """The ISO 6346 check digit of owner code, category and serial (10 characters)."""
+    """The ISO 6346 check digit of owner code, category and serial (10 ASCII characters)."""
     total = sum(_VALUES[ch] * (1 << i) for i, ch in enumerate(first_ten))
     return total % 11 % 10
 
 
 def parse_container(text: str) -> str:
     """The container number in canonical form (upper case, no spaces), or ContainerError."""
-    tidy = re.sub(r"[\s-]", "", text).upper()
+    tidy = re.sub(r"[\s-]", "", text).translate(_ASCII_UPPER)
+    stray = stray_character(tidy, _ALPHABET)
+    if stray:
+        raise ContainerError(
+            f"has {stray}: container numbers are written with the letters A-Z and the digits 0-9"
+        )
     if not _SHAPE.match(tidy):
         raise ContainerError("must be 4 letters and 7 digits, like CSQU3054383")
     if tidy[3] not in _CATEGORIES:

@@ -1,22 +1,37 @@
 """Vehicle plates of Viet Nam and China: parse, check and write them one canonical way."""
 
 import re
+import string
 from dataclasses import dataclass
 from typing import Literal
 
+from smartgate.shared.validation import stray_character
+
 # Letters Viet Nam leaves out of plate series because they read like digits.
 _VN_SERIES = r"[A-HK-NPR-VX-Z][A-Z]?"
+# [0-9], not \d: \d also matches Arabic-Indic, full-width and every other script's digits.
 _VN_PLATE = re.compile(
-    rf"^(?P<province>\d{{2}})(?P<series>{_VN_SERIES})-?(?P<number>\d{{3}}\.?\d{{2}}|\d{{4}})$"
+    rf"^(?P<province>[0-9]{{2}})(?P<series>{_VN_SERIES})-?"
+    r"(?P<number>[0-9]{3}\.?[0-9]{2}|[0-9]{4})$"
 )
 _CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_CN_TRAILER_MARK = "挂"
 _CN_PLATE = re.compile(
     rf"^(?P<province>[{_CN_PROVINCES}])(?P<city>[A-HJ-NP-Z])"
     r"(?P<number>[A-HJ-NP-Z0-9]{5,6})$"
 )
 _CN_TRAILER = re.compile(
-    rf"^(?P<province>[{_CN_PROVINCES}])(?P<city>[A-HJ-NP-Z])(?P<number>[A-HJ-NP-Z0-9]{{4}})挂$"
+    rf"^(?P<province>[{_CN_PROVINCES}])(?P<city>[A-HJ-NP-Z])(?P<number>[A-HJ-NP-Z0-9]{{4}})"
+    rf"{_CN_TRAILER_MARK}$"
 )
+# Every character a canonical plate may hold; the separators are the only ones a key drops.
+_SEPARATORS = "-."
+_ALPHABET = frozenset(
+    string.digits + string.ascii_uppercase + _SEPARATORS + _CN_PROVINCES + _CN_TRAILER_MARK
+)
+# Upper-case ASCII only: str.upper() also turns 'ı' into 'I' and 'ß' into 'SS'.
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_NO_SEPARATORS = str.maketrans("", "", _SEPARATORS)
 TRAILER_SERIES = "R"
 
 Country = Literal["VN", "CN"]
@@ -38,8 +53,8 @@ class PlateError(ValueError):
 
 
 def _tidy(text: str) -> str:
-    # People type spaces, middle dots and lower case; none of them change the plate.
-    return re.sub(r"[\s·•]", "", text).upper().replace("–", "-")
+    # People type spaces, middle dots, en dashes and lower case; none of them change the plate.
+    return re.sub(r"[\s·•]", "", text).replace("–", "-").translate(_ASCII_UPPER)
 
 
 def parse_plate(text: str, *, trailer: bool = False) -> Plate:
@@ -47,13 +62,23 @@ def parse_plate(text: str, *, trailer: bool = False) -> Plate:
     tidy = _tidy(text)
     if not tidy:
         raise PlateError("is empty")
+    if _is_cjk(tidy[0]) and tidy[0] not in _CN_PROVINCES:
+        raise PlateError(f"{tidy[0]!r} is not a Chinese province abbreviation")
+    stray = stray_character(tidy, _ALPHABET)
+    if stray:
+        raise PlateError(
+            f"has {stray}: plates are written with the digits 0-9 and the letters A-Z"
+            " (and a Chinese province abbreviation, and 挂 on trailers)"
+        )
     if tidy[0] in _CN_PROVINCES:
         return _parse_cn(tidy, trailer=trailer)
-    if tidy[0].isdigit():
+    if tidy[0] in string.digits:
         return _parse_vn(tidy, trailer=trailer)
-    if "\u4e00" <= tidy[0] <= "\u9fff":
-        raise PlateError(f"{tidy[0]!r} is not a Chinese province abbreviation")
     raise PlateError(_expected(trailer))
+
+
+def _is_cjk(character: str) -> bool:
+    return "\u4e00" <= character <= "\u9fff"
 
 
 def _expected(trailer: bool) -> str:
@@ -89,5 +114,6 @@ def _parse_cn(tidy: str, *, trailer: bool) -> Plate:
 
 
 def plate_key(text: str) -> str:
-    """The plate with every separator removed: two spellings of one vehicle share a key."""
-    return re.sub(r"[^0-9A-Z\u4e00-\u9fff]", "", _tidy(text))
+    """The vehicle's key: the plate without separators, spaces or lower case. Every spelling
+    of one plate shares it; nothing else is taken out, so two different plates never do."""
+    return _tidy(text).translate(_NO_SEPARATORS)

@@ -12,6 +12,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from smartgate.declarations.containers import parse_container
 from smartgate.declarations.model import CURRENCIES, MAX_TRUCK_KG
@@ -40,6 +41,18 @@ def _text(max_length: int) -> Any:
         StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
         AfterValidator(no_control_characters),
     ]
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("cannot be null; leave it out to keep it as it is")
+    return value
+
+
+def _omittable(kind: Any) -> Any:
+    # A field a change may leave out (it then keeps its value) but never set to null: the
+    # default None stands for "left out", and the schema does not offer null.
+    return Annotated[kind | SkipJsonSchema[None], AfterValidator(_not_null)]
 
 
 TractorPlate = Annotated[str, StringConstraints(max_length=20), AfterValidator(_tractor)]
@@ -76,18 +89,18 @@ class GoodsLineUpdate(BaseModel):
 
     model_config = _STRICT
 
-    hs_code: HSCode | None = None
-    description: Description | None = None
-    gross_kg: Kilograms | None = None
-    value: Money | None = None
-    currency: Currency | None = None
-    perishable: bool | None = None
-    cold_chain: bool | None = None
-    production_input: bool | None = None
+    hs_code: _omittable(HSCode) = None
+    description: _omittable(Description) = None
+    gross_kg: _omittable(Kilograms) = None
+    value: _omittable(Money) = None
+    currency: _omittable(Currency) = None
+    perishable: _omittable(bool) = None
+    cold_chain: _omittable(bool) = None
+    production_input: _omittable(bool) = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> "GoodsLineUpdate":
-        _require_some(self, nullable=())
+        _require_some(self)
         return self
 
 
@@ -142,28 +155,29 @@ class DeclarationUpdate(BaseModel):
 
     model_config = _STRICT
 
-    tractor_plate: TractorPlate | None = None
-    trailer_plate: TrailerPlate | None = None
-    driver_name: DriverName | None = None
-    driver_phone: Phone | None = None
-    delivery_mode: DeliveryMode | None = None
-    expected_arrival: Moment | None = None
+    tractor_plate: _omittable(TractorPlate) = None
+    trailer_plate: TrailerPlate | None = Field(default=None, description="null: no trailer")
+    driver_name: _omittable(DriverName) = None
+    driver_phone: Phone | None = Field(default=None, description="null: no phone number")
+    delivery_mode: _omittable(DeliveryMode) = None
+    expected_arrival: _omittable(Moment) = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> "DeclarationUpdate":
-        _require_some(self, nullable=("trailer_plate", "driver_phone"))
+        _require_some(self)
         return self
 
 
 class DeclarationCopy(BaseModel):
-    """Start a new declaration from an earlier one; give what differs."""
+    """Start a new declaration from an earlier one; give what differs, and leave out what
+    stays as it was on the earlier trip."""
 
     model_config = _STRICT
 
     expected_arrival: Moment
-    tractor_plate: TractorPlate | None = None
-    trailer_plate: TrailerPlate | None = None
-    driver_name: DriverName | None = None
+    tractor_plate: _omittable(TractorPlate) = None
+    trailer_plate: TrailerPlate | None = Field(default=None, description="null: no trailer")
+    driver_name: _omittable(DriverName) = None
 
 
 class ContainerIn(BaseModel):
@@ -242,9 +256,6 @@ class HistoryRead(BaseModel):
     after: Any
 
 
-def _require_some(update: BaseModel, *, nullable: tuple[str, ...]) -> None:
+def _require_some(update: BaseModel) -> None:
     if not update.model_fields_set:
         raise ValueError("give at least one field to change")
-    for name in sorted(update.model_fields_set - set(nullable)):
-        if getattr(update, name) is None:
-            raise ValueError(f"{name} cannot be null")

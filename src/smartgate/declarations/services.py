@@ -23,6 +23,7 @@ from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc, utcnow
 from smartgate.shared.errors import FieldError, NotFound, ValidationFailed
+from smartgate.shared.validation import parse_or_fail
 from smartgate.uow import UnitOfWork
 
 GOODS_FIELDS = tuple(GoodsLineIn.model_fields)
@@ -218,8 +219,10 @@ def copy(
     now = utcnow()
     with uow:
         source = _visible(uow, actor, declaration_id)
-        data = DeclarationCreate.model_validate(
-            {**_as_create(source), **changes.model_dump(exclude_unset=True)}
+        # The earlier trip was checked by the rules of its day; a value today's rules refuse
+        # is a 422 naming its field, as if the caller had typed it.
+        data = parse_or_fail(
+            DeclarationCreate, {**_as_create(source), **changes.model_dump(exclude_unset=True)}
         )
         rules = gate_rules(uow, data.gate_id, data.direction)
         new = _checked_new(actor, data, rules, now, copied_from=source.id)

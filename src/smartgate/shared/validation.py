@@ -1,10 +1,11 @@
-"""Turning Pydantic's errors into our field errors: a dotted path and a sentence."""
+"""Validation every context shares: Pydantic's errors as our field errors (a dotted path and
+a sentence), and the rules and types the schemas have in common."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, ValidationError
+from pydantic import AfterValidator, AwareDatetime, Field, ValidationError
 
 from smartgate.shared.errors import FieldError, ValidationFailed
 
@@ -48,6 +49,18 @@ def no_control_characters(text: str) -> str:
     if any(ord(ch) < 32 and ch not in "\t" for ch in text):
         raise ValueError("contains control characters")
     return text
+
+
+def stray_character(text: str, alphabet: Collection[str]) -> str | None:
+    """The first character of `text` outside `alphabet`, named with its code point so that
+    look-alikes (a full-width `２`, an Arabic-Indic `٥`) can be told apart; None if none."""
+    stray = next((ch for ch in text if ch not in alphabet), None)
+    return None if stray is None else f"{stray!r} (U+{ord(stray):04X})"
+
+
+# Our row ids and line numbers are PostgreSQL `integer` columns. A bigger number names no
+# row, and PostgreSQL refuses even to compare one with such a column ("integer out of range").
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def _plausible_moment(value: datetime) -> datetime:

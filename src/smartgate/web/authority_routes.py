@@ -12,6 +12,7 @@ from smartgate.queue import planning
 from smartgate.queue.model import PRIORITY_CLASSES
 from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
+from smartgate.shared.validation import RowId
 from smartgate.web.pages import attempt, render, side_tz, sign_in_first, today
 from smartgate.web.queue_forms import (
     capacity_data,
@@ -100,7 +101,7 @@ async def suspend(gate_id: str, request: Request, uow: UoW, actor: OptionalActor
 
 @router.post("/authority/{gate_id}/suspensions/{suspension_id}/lift")
 def lift(
-    gate_id: str, suspension_id: int, request: Request, uow: UoW, actor: OptionalActor
+    gate_id: str, suspension_id: RowId, request: Request, uow: UoW, actor: OptionalActor
 ) -> Response:
     """End a suspension now; held trucks go back to their places."""
     if actor is None:

@@ -51,3 +51,30 @@ def test_wrong_shapes_are_refused(text):
 def test_category_letter_must_be_u_j_or_z():
     with pytest.raises(ContainerError, match="category letter"):
         parse_container("CSQA3054383")
+
+
+# Digits of other scripts: Python's \d, str.isdigit() and int() all take them as 0-9.
+foreign_digits = st.characters(categories=["Nd"]).filter(lambda ch: not ch.isascii())
+
+
+@given(owners, serials, foreign_digits, st.integers(min_value=4, max_value=10))
+def test_digits_of_other_scripts_are_refused_by_name(owner, serial, digit, index):
+    first_ten = f"{owner}U{serial}"
+    number = f"{first_ten}{check_digit(first_ten)}"
+    foreign = number[:index] + digit + number[index + 1 :]
+    with pytest.raises(ContainerError, match=f"U\\+{ord(digit):04X}"):
+        parse_container(foreign)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CSQU305438٣",  # Arabic-Indic check digit: int() read it as 3
+        "CSQU30543٨3",  # Arabic-Indic serial digit: no ISO 6346 value, a KeyError
+        "ＣSQU3054383",  # full-width C
+        "CSQU3054383\x00",
+    ],
+)
+def test_characters_no_container_number_uses_are_refused(text):
+    with pytest.raises(ContainerError, match=r"has .* \(U\+[0-9A-F]{4}\): container numbers"):
+        parse_container(text)

@@ -27,6 +27,7 @@ from smartgate.declarations.schemas import (
 from smartgate.registry.model import Direction
 from smartgate.shared.actor import Actor
 from smartgate.shared.errors import FieldError, ValidationFailed
+from smartgate.shared.validation import RowId
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"], responses=ERRORS)
 Declarer = Annotated[Actor, require("driver", "forwarder")]
@@ -135,7 +136,7 @@ def add_goods(declaration_id: Id, body: GoodsLineIn, actor: Declarer, uow: UoW) 
 
 @router.patch("/{declaration_id}/goods/{line_no}", operation_id="amend_goods_line")
 def amend_goods(
-    declaration_id: Id, line_no: int, body: GoodsLineUpdate, actor: Declarer, uow: UoW
+    declaration_id: Id, line_no: RowId, body: GoodsLineUpdate, actor: Declarer, uow: UoW
 ) -> DeclarationRead:
     """Correct one goods line without redoing the declaration."""
     return amendments.amend_goods_line(
@@ -144,7 +145,7 @@ def amend_goods(
 
 
 @router.delete("/{declaration_id}/goods/{line_no}", operation_id="remove_goods_line")
-def remove_goods(declaration_id: Id, line_no: int, actor: Declarer, uow: UoW) -> DeclarationRead:
+def remove_goods(declaration_id: Id, line_no: RowId, actor: Declarer, uow: UoW) -> DeclarationRead:
     """Remove one goods line (not the last)."""
     return amendments.remove_goods_line(
         uow=uow, actor=actor, declaration_id=declaration_id, line_no=line_no

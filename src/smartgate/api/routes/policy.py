@@ -16,6 +16,7 @@ from smartgate.policy.schemas import (
 )
 from smartgate.queue import planning
 from smartgate.registry.model import Direction
+from smartgate.shared.validation import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["policy"])
 WRITE = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422]}
@@ -72,6 +73,6 @@ def suspend(data: SuspensionIn, uow: UoW, actor: CurrentActor) -> SuspensionRead
 
 
 @router.post("/suspensions/{suspension_id}/lift", operation_id="lift_suspension", responses=WRITE)
-def lift_suspension(suspension_id: int, uow: UoW, actor: CurrentActor) -> SuspensionRead:
+def lift_suspension(suspension_id: RowId, uow: UoW, actor: CurrentActor) -> SuspensionRead:
     """Authority: end a suspension now; held trucks return to their places in order."""
     return planning.lift(uow=uow, actor=actor, suspension_id=suspension_id)
