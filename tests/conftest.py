@@ -9,13 +9,14 @@ from sqlalchemy.orm import sessionmaker
 
 from smartgate import migrate
 from smartgate.db import make_engine
-from smartgate.identity import services as identity
+from smartgate.identity import remembered
+from smartgate.identity.services import ensure_demo_users
 from smartgate.queue import boards
 from smartgate.registry import services as registry
 from smartgate.registry.repository import forget_cached_permits
 from smartgate.uow import UnitOfWork
 
-from servers import Server, start_demo_server
+from servers import Server, start_server
 
 PG_ENV = "SMARTGATE_TEST_DATABASE_URL"
 
@@ -51,7 +52,7 @@ def migrated_engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engi
             document=registry.read_document(registry.demo_document_path()),
             side="VN",
         )
-        identity.ensure_demo_users(uow=seeded)
+        ensure_demo_users(uow=seeded)
         engines[name] = engine
     return engines
 
@@ -83,12 +84,12 @@ def _forget_caches() -> None:
     # What a rolled-back test cached would not match the rows any more.
     boards.forget_all()
     forget_cached_permits()
-    identity.forget_remembered_actors()
+    remembered.forget_all()
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real `smartgate serve --demo` on a free port, shared by the HTTP and browser tests."""
-    running = start_demo_server(tmp_path_factory.mktemp("server"))
+    running = start_server(tmp_path_factory.mktemp("server"))
     yield running
     running.stop()

@@ -52,7 +52,7 @@ def declaration(**changes: Any) -> dict[str, Any]:
 
 def actor(uow: UnitOfWork, username: str) -> Actor:
     """The demo user `username` as an actor."""
-    return identity.actor_for_username(uow=uow, username=username)
+    return identity.actor_for_username(uow=uow, username=username, demo_mode=True)
 
 
 def demo_settings(url: str, **overrides: object) -> Settings:

@@ -1,14 +1,17 @@
-"""Real smartgate servers in subprocesses on free 127.0.0.1 ports."""
+"""Real smartgate servers in subprocesses on free 127.0.0.1 ports, and databases for them."""
 
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
 
 
 def free_port() -> int:
@@ -24,7 +27,7 @@ class Server:
 
     url: str
     process: subprocess.Popen
-    env: dict[str, str]
+    env: dict[str, str]  # the server's, as the CLI on its machine would have it
 
     def token(self, username: str, password: str = "demo") -> str:
         """A bearer token for a demo user."""
@@ -39,19 +42,62 @@ class Server:
         headers = {"Authorization": f"Bearer {self.token(username)}"} if username else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
+    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """`smartgate ARGS` on this server's database and settings, as its administrator
+        would run it there."""
+        return subprocess.run(
+            [sys.executable, "-m", "smartgate.cli", *args], env=self.env | env,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    def add_user(self, username: str, role: str, name: str, password: str, *more: str) -> None:
+        """Create a user in this server's database with the CLI."""
+        made = self.cli(
+            "users", "create", username, "--role", role, "--name", name, *more,
+            SMARTGATE_NEW_PASSWORD=password,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+
     def stop(self) -> None:
         """Stop the server and wait for it."""
         self.process.terminate()
         self.process.wait(timeout=20)
 
 
-def start_demo_server(workdir: Path, *, side: str = "VN", workers: int = 1) -> Server:
-    """`smartgate serve --demo` on a fresh SQLite file; returns once /healthz answers."""
+@contextmanager
+def fresh_postgres_database(base_url: str, name: str) -> Iterator[str]:
+    """A new, empty database `name` on the PostgreSQL server of `base_url`; dropped after."""
+    server = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    url = make_url(base_url).set(database=name)
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def start_server(
+    workdir: Path,
+    *,
+    demo: bool = True,
+    side: str = "VN",
+    workers: int = 1,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Server:
+    """`smartgate serve` (with `--demo` unless told) on `database_url` (a fresh SQLite file
+    when not given), with `env` on top of this process's environment; returns once /healthz
+    answers."""
     port = free_port()
     env = os.environ | {
-        "SMARTGATE_DATABASE_URL": f"sqlite:///{workdir / 'smartgate.db'}",
+        "SMARTGATE_DATABASE_URL": database_url or f"sqlite:///{workdir / 'smartgate.db'}",
         "SMARTGATE_SIDE": side,
-    }
+        "SMARTGATE_DEMO": "1" if demo else "0",
+    } | (env or {})  # fmt: skip
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(
         [
@@ -59,7 +105,6 @@ def start_demo_server(workdir: Path, *, side: str = "VN", workers: int = 1) -> S
             "-m",
             "smartgate.cli",
             "serve",
-            "--demo",
             "--port",
             str(port),
             "--workers",

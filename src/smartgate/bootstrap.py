@@ -42,7 +42,7 @@ def prepare(settings: Settings) -> list[str]:
 def _demo_capacity(uow: UnitOfWork, own_side: str) -> None:
     # Each side declares about 12 trucks an hour per lane over its opening hours; China's
     # figure is a little lower, so the effective capacity shows the minimum at work.
-    authority = identity.actor_for_username(uow=uow, username="authority-vn")
+    authority = identity.actor_for_username(uow=uow, username="authority-vn", demo_mode=True)
     for gate in registry.list_gates(uow=uow):
         for direction in DIRECTIONS:
             lanes = sum(1 for lane in gate.lanes if lane.direction == direction) or 1
@@ -64,7 +64,7 @@ def _demo_capacity(uow: UnitOfWork, own_side: str) -> None:
 
 
 def _sample_trips(uow: UnitOfWork) -> None:
-    driver = identity.actor_for_username(uow=uow, username="driver1")
+    driver = identity.actor_for_username(uow=uow, username="driver1", demo_mode=True)
     tomorrow = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
     declarations.declare(uow=uow, actor=driver, data=_durian_trip(tomorrow))
 

@@ -6,7 +6,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Published in the source: it signs tokens in demo mode only, never on a real gate.
 DEMO_SECRET = "demo-secret-key-not-for-production"
+MIN_SECRET = 32
 
 
 class Settings(BaseSettings):
@@ -18,19 +20,33 @@ class Settings(BaseSettings):
     side: Literal["VN", "CN"] = "VN"
     secret_key: str = Field(default="", description="signs access tokens; required outside demo")
     demo: bool = False
-    token_minutes: int = Field(default=12 * 60, gt=0)
+    token_minutes: int = Field(default=12 * 60, gt=0, le=30 * 24 * 60)
+    # Secure cookies: "auto" when the request came over HTTPS (as the proxy says, see below).
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed ("" = none):
+    # sign-in throttling counts per client address, which a client must not choose itself.
+    forwarded_allow_ips: str = ""
+    # Larger request bodies are refused with 413 before they are read.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> "Settings":
-        # A default secret would let anyone mint tokens on a real gate.
+        # A known secret would let anyone mint tokens on a real gate.
+        if self.demo:
+            self.secret_key = self.secret_key or DEMO_SECRET
+            return self
         if not self.secret_key:
-            if not self.demo:
-                raise ValueError(
-                    "SMARTGATE_SECRET_KEY must be set (at least 32 characters) outside demo mode"
-                )
-            self.secret_key = DEMO_SECRET
-        elif len(self.secret_key) < 32 and not self.demo:
-            raise ValueError("SMARTGATE_SECRET_KEY must be at least 32 characters")
+            raise ValueError(
+                f"SMARTGATE_SECRET_KEY must be set (at least {MIN_SECRET} characters) outside "
+                "demo mode"
+            )
+        if self.secret_key == DEMO_SECRET:
+            raise ValueError(
+                "SMARTGATE_SECRET_KEY is the published demo key; outside demo mode set a secret "
+                f"of your own (at least {MIN_SECRET} characters)"
+            )
+        if len(self.secret_key) < MIN_SECRET:
+            raise ValueError(f"SMARTGATE_SECRET_KEY must be at least {MIN_SECRET} characters")
         return self
 
 

@@ -4,12 +4,24 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    bindparam,
+    create_engine,
+    event,
+    false,
+    or_,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from smartgate.shared.actor import Scope
 from smartgate.shared.clock import as_utc
 
 NAMING = {
@@ -49,10 +61,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys and cross-thread use."""
+    """An engine for `url`; SQLite gets foreign keys, cross-thread use and serialized writes."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # One pooled connection per request thread (see POOL_SIZE): connections beyond the pool
     # were opened and closed per request, which cost PostgreSQL more than the queries did. No
@@ -62,11 +75,30 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the web server read while a long import writes.
+    # WAL lets readers outside a transaction (the CLI's) go on while a long import writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    # The driver's own implicit BEGIN is switched off: _sqlite_begin_immediate says when.
+    dbapi_connection.isolation_level = None
+
+
+# An execution option of a session's connection: this transaction only reads.
+READ_ONLY = "smartgate_read_only"
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # SQLite ignores SELECT ... FOR UPDATE. Taking the write lock when a transaction begins
+    # gives it what PostgreSQL's row locks give: a use-case that reads, checks and writes
+    # (a booking's place and rate, a move's reschedule count, a truck's outcome) never acts
+    # on a state another writer has changed since. Transactions queue for the lock (up to
+    # the 30 s timeout) instead of failing with "database is locked" halfway. Units of work
+    # that only read say so and take no lock.
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return
+    connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 @lru_cache
@@ -88,3 +120,34 @@ def is_postgresql(session: Session) -> bool:
 def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
     """The INSERT construct of the session's database, which knows ON CONFLICT."""
     return postgresql_insert if is_postgresql(session) else sqlite_insert
+
+
+ScopeShape = tuple[bool, tuple[str, ...]]
+
+
+def scope_shape(scope: Scope) -> ScopeShape:
+    """What a prebuilt visibility filter depends on: everything, or which fields it matches."""
+    return scope.everything, tuple(scope.terms())
+
+
+def scope_values(scope: Scope) -> dict[str, Any]:
+    """The parameters of a filter built by `visible_bound`."""
+    return {f"scope_{field}": value for field, value in scope.terms().items()}
+
+
+def visible(scope: Scope, table: Any) -> ColumnElement[bool]:
+    """The scope as a SQL condition on a mapped table with owner_id, company and gate_id."""
+    if scope.everything:
+        return true()
+    terms = [getattr(table, field) == value for field, value in scope.terms().items()]
+    return or_(*terms) if terms else false()
+
+
+def visible_bound(shape: ScopeShape, table: Any) -> ColumnElement[bool]:
+    """Like `visible`, with the values left as parameters (`scope_values` fills them), so a
+    statement is built once per shape: building it per call cost more than running it."""
+    everything, fields = shape
+    if everything:
+        return true()
+    terms = [getattr(table, field) == bindparam(f"scope_{field}") for field in fields]
+    return or_(*terms) if terms else false()

@@ -1,10 +1,14 @@
 """The unit of work: one session, the repositories on it, and a single commit."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartgate.db import READ_ONLY
 from smartgate.declarations.repository import DeclarationRepository
 from smartgate.identity.repository import UserRepository
 from smartgate.policy.repository import PolicyRepository
@@ -25,11 +29,16 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker) -> None:
         self._factory = session_factory
         # Which database this unit of work talks to, as a key for per-database caches.
-        self.database = str(session_factory.kw["bind"].engine.url)
+        self._bind = session_factory.kw["bind"]
+        self.database = str(self._bind.engine.url)
+        self._read_only = False
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
+        if self._read_only:
+            self.session.connection(execution_options={READ_ONLY: True})
         self._after_commit: list[Callable[[], None]] = []
+        self._events: list[object] = []
         self.registry = RegistryRepository(self.session)
         self.declarations = DeclarationRepository(self.session)
         self.users = UserRepository(self.session)
@@ -46,8 +55,67 @@ class UnitOfWork:
         self.session.rollback()
         self.session.close()
 
+    @contextmanager
+    def reading(self) -> Iterator["UnitOfWork"]:
+        """`with uow.reading():` for work that only reads: on SQLite it then waits for no
+        writer (writing units of work take SQLite's write lock when they begin)."""
+        self._read_only = True
+        try:
+            with self:
+                yield self
+        finally:
+            self._read_only = False
+
+    def publish(self, event: object) -> None:
+        """Tell the other contexts what happened; their handlers run in this unit of work,
+        at commit, so the change and what follows from it land together or not at all."""
+        self._events.append(event)
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection, without an ORM session, on which each statement commits on its own:
+        for a statement or two that need no transaction around them (no BEGIN and COMMIT
+        round trips, no SQLite write lock held between them). Within a transaction already
+        open on the bound connection (the tests'), that transaction."""
+        if isinstance(self._bind, Connection):
+            yield self._bind
+            return
+        with self._bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+
+    def committed_scalar(self, sql: str) -> Any:
+        """The first value a read-only SQL statement finds in the committed state, with as
+        little around it as can be: a pooled driver connection, outside any transaction, no
+        ORM and no SQLAlchemy statement handling (every request that carries a token asks
+        one; all the rest cost more than the query). Within a transaction already open on
+        the bound connection (the tests'), in that transaction."""
+        if isinstance(self._bind, Connection):
+            return self._bind.exec_driver_sql(sql).scalar()
+        pooled = self._bind.raw_connection()
+        driver = pooled.driver_connection
+        # sqlite3 runs a statement outside BEGIN in autocommit already (see db.py).
+        switch = self._bind.dialect.name == "postgresql"
+        try:
+            if switch:
+                driver.autocommit = True
+            cursor = pooled.cursor()
+            cursor.execute(sql)
+            row = cursor.fetchone()
+            cursor.close()
+            return None if row is None else row[0]
+        finally:
+            if switch:
+                driver.autocommit = False
+            pooled.close()
+
     def commit(self) -> None:
-        """Make the work durable, then run what waited for it."""
+        """Let the handlers follow the published events, make the work durable, then run
+        what waited for it."""
+        # Imported here: the handlers' contexts import this module.
+        from smartgate.handlers import handle
+
+        while self._events:
+            handle(self, self._events.pop(0))
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

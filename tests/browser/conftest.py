@@ -41,10 +41,21 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, server):
-    """A fresh browser context (no cookies) pointed at the demo server."""
+    """A fresh browser context (no cookies) pointed at the demo server. Whatever a test does
+    there, the pages must meet their Content-Security-Policy: the browser reports every
+    script, style or frame it refused, and the test fails on any."""
     context = browser.new_context(base_url=server.url, locale="en-GB")
-    yield context.new_page()
+    opened = context.new_page()
+    refused: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield opened
     context.close()
+    assert not refused, refused
 
 
 def sign_in(page, username: str, password: str = "demo") -> None:

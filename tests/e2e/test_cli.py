@@ -106,7 +106,7 @@ def test_unknown_user_is_one_line(tmp_path, env):
     path = _csv(tmp_path, [("T1", container(1), "9000")])
     result = run("declarations", "import", str(path), "--as", "nobody", env=env)
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: user 'nobody' does not exist or is inactive"
+    assert result.stderr.strip() == "error: user 'nobody' does not exist"
 
 
 def test_users_create_and_weak_passwords(env):

@@ -5,14 +5,14 @@ import httpx
 import pytest
 
 from factories import declaration
-from servers import start_demo_server
+from servers import start_server
 
 GATE = "huu-nghi"
 
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory):
-    running = start_demo_server(tmp_path_factory.mktemp("workers"), workers=2)
+    running = start_server(tmp_path_factory.mktemp("workers"), workers=2)
     yield running
     running.stop()
 

@@ -1,4 +1,5 @@
-"""Real concurrent clients on PostgreSQL: no slot is ever over-booked, no vehicle booked twice."""
+"""Real concurrent clients, each on its own connection, released at once: on PostgreSQL and on
+SQLite alike no slot is ever over-booked, no vehicle booked twice, no limit passed."""
 
 import threading
 from collections import Counter
@@ -9,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from smartgate.identity import services as identity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO
-from smartgate.queue import planning, services
-from smartgate.queue.schemas import BookingCreate
-from smartgate.queue.tables import BookingRow, SlotCountRow
-from smartgate.shared.errors import Conflict
+from smartgate.queue import planning, services, waiting
+from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
+from smartgate.queue.tables import BookingRow, QueueEntryRow, SlotCountRow
+from smartgate.shared.errors import Conflict, DomainError, TooManyRequests, ValidationFailed
 from smartgate.uow import UnitOfWork
 
 from factories import actor, declare, goods
@@ -23,10 +25,9 @@ CLIENTS = 50
 
 
 @pytest.fixture
-def factory(migrated_engines):
-    if "postgresql" not in migrated_engines:
-        pytest.skip("needs SMARTGATE_TEST_DATABASE_URL: concurrency is tested on PostgreSQL")
-    return sessionmaker(bind=migrated_engines["postgresql"], expire_on_commit=False)
+def factory(backend):
+    # Committed work, as real clients do: each test uses gates, plates and accounts of its own.
+    return sessionmaker(bind=backend, expire_on_commit=False)
 
 
 def _open_gate(factory, gate_id: str, trucks_per_hour: int) -> None:
@@ -73,7 +74,7 @@ def _race(factory, calls):
         start.wait()
         try:
             return call(UnitOfWork(factory))
-        except Conflict as refusal:
+        except DomainError as refusal:
             return refusal
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
@@ -153,3 +154,126 @@ def _assert_counters_match_bookings(factory, gate_id: str) -> None:
             ).all()
         )
     assert {s: n for s, n in counters.items() if n} == actual
+
+
+def _account(factory, name: str, role: str, **binding) -> str:
+    new = identity.NewUser(name, "a-long-enough-password", role, name, **binding)
+    identity.create_user(uow=UnitOfWork(factory), new=new)
+    return name
+
+
+def _limit_bookings(factory, gate_id: str, per_minute: int) -> None:
+    uow = UnitOfWork(factory)
+    rules = planning.gate_rules(uow=uow, gate_id=gate_id).model_dump()
+    planning.set_gate_rules(
+        uow=uow, actor=actor(uow, "authority-vn"), gate_id=gate_id, now=NOW,
+        data=GateRulesIO(**rules | {"bookings_per_minute": per_minute}),
+    )  # fmt: skip
+
+
+def _trips_of(factory, username: str, gate_id: str, count: int, series: str):
+    uow = UnitOfWork(factory)
+    return [
+        declare(
+            uow, username, gate_id=gate_id, direction="import", containers=[],
+            tractor_plate=f"{series}-{i // 100:03d}.{i % 100:02d}",
+            goods=[goods("847989", production_input=True)],
+        )
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def test_a_burst_from_one_account_never_passes_its_booking_rate(factory):
+    _open_gate(factory, "coc-nam", trucks_per_hour=40)
+    _limit_bookings(factory, "coc-nam", per_minute=5)
+    driver = _account(factory, "racer-driver", "driver")
+    trips = _trips_of(factory, driver, "coc-nam", 20, "18C")
+    slots = [NOW + timedelta(hours=1 + i % 8) for i in range(20)]
+    results = _race(factory, [_booking(t, s, driver) for t, s in zip(trips, slots, strict=True)])
+    outcomes = Counter(type(r).__name__ for r in results)
+    assert outcomes == {"BookingRead": 5, "TooManyRequests": 15}
+    _assert_counters_match_bookings(factory, "coc-nam")
+
+
+def test_a_forwarder_booking_a_colleagues_trips_is_charged_itself(factory):
+    _open_gate(factory, "coc-nam", trucks_per_hour=40)
+    _limit_bookings(factory, "coc-nam", per_minute=5)
+    company = {"company": "Racer Logistics"}
+    driver = _account(factory, "racer-colleague", "driver", **company)
+    forwarder = _account(factory, "racer-forwarder", "forwarder", **company)
+    trips = _trips_of(factory, driver, "coc-nam", 12, "19C")
+    slot = NOW + timedelta(hours=5)
+    results = _race(factory, [_booking(t, slot, forwarder) for t in trips[:10]])
+    assert sum(not isinstance(r, Exception) for r in results) == 5
+    assert sum(isinstance(r, TooManyRequests) for r in results) == 5
+    assert _booking(trips[11], slot, driver)(UnitOfWork(factory)).status == "active"
+
+
+def test_refused_requests_count_against_the_rate_too(factory):
+    _open_gate(factory, "coc-nam", trucks_per_hour=40)
+    _limit_bookings(factory, "coc-nam", per_minute=5)
+    driver = _account(factory, "racer-prober", "driver")
+    trips = _trips_of(factory, driver, "coc-nam", 2, "20C")
+    closed = NOW - timedelta(hours=9)  # in the past: refused, but asked
+    for _ in range(5):
+        refused = _booking(trips[0], closed, driver)
+        with pytest.raises(ValidationFailed):
+            refused(UnitOfWork(factory))
+    with pytest.raises(TooManyRequests) as waiting:
+        _booking(trips[1], NOW + timedelta(hours=2), driver)(UnitOfWork(factory))
+    assert 1 <= waiting.value.retry_after <= 60
+
+
+def test_concurrent_moves_of_one_booking_stop_at_the_limit_and_leave_no_phantom_places(factory):
+    _open_gate(factory, "chi-ma", trucks_per_hour=40)
+    driver = _account(factory, "racer-mover", "driver")
+    [trip] = _trips_of(factory, driver, "chi-ma", 1, "21C")
+    booked = _booking(trip, NOW + timedelta(hours=1), driver)(UnitOfWork(factory))
+
+    def moving(hours):
+        def call(uow):
+            data = BookingMove(slot_start=NOW + timedelta(hours=hours))
+            return services.move(
+                uow=uow, actor=actor(uow, driver), booking_id=booked.id, data=data, now=NOW
+            )
+
+        return call
+
+    results = _race(factory, [moving(2 + i % 6) for i in range(12)])
+    assert sum(not isinstance(r, Exception) for r in results) == 2  # max_reschedules
+    _assert_counters_match_bookings(factory, "chi-ma")
+
+
+def test_crossed_and_left_at_once_give_each_truck_one_outcome(factory):
+    _open_gate(factory, "chi-ma", trucks_per_hour=40)
+    operator = _account(factory, "racer-operator", "operator", gate_id="chi-ma")
+    driver = _account(factory, "racer-crosser", "driver")
+    trips = _trips_of(factory, driver, "chi-ma", 10, "22C")
+    for trip in trips:
+        uow = UnitOfWork(factory)
+        data = ArrivalIn(declaration_id=trip.id)
+        waiting.check_in(uow=uow, actor=actor(uow, operator), gate_id="chi-ma", data=data, now=NOW)
+    uow = UnitOfWork(factory)
+    called = waiting.call_next(
+        uow=uow, actor=actor(uow, operator), gate_id="chi-ma", now=NOW,
+        data=CallNextIn(direction="import", count=10),
+    )  # fmt: skip
+    assert len(called) == 10
+
+    def finishing(entry, outcome):
+        finish = waiting.mark_crossed if outcome == "crossed" else waiting.mark_left
+
+        def call(uow):
+            return finish(
+                uow=uow, actor=actor(uow, operator), gate_id="chi-ma", entry_id=entry.id, now=NOW
+            )
+
+        return call
+
+    calls = [finishing(e, outcome) for e in called for outcome in ("crossed", "left")]
+    results = _race(factory, calls)
+    assert sum(not isinstance(r, Exception) for r in results) == 10
+    with factory() as session:
+        ids = [e.id for e in called]
+        statuses = session.scalars(select(QueueEntryRow.status).where(QueueEntryRow.id.in_(ids)))
+        assert all(status in ("crossed", "left") for status in statuses)

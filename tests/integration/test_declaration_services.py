@@ -15,6 +15,8 @@ from smartgate.declarations.schemas import (
     GoodsLineUpdate,
 )
 from smartgate.identity import services as identity
+from smartgate.identity.tables import UserRow
+from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from factories import actor, container, declaration, declare, plate
@@ -73,12 +75,30 @@ def test_drivers_see_only_their_own_trips(uow):
     assert mine.id not in {d.id for d in theirs.items}
 
 
+def _forwarder_without_company(uow, name):
+    # Accounts made before a forwarder needed a company still exist in older databases.
+    with uow:
+        uow.users.add(
+            UserRow(username=name, password_hash="-", role="forwarder", full_name=name,
+                    company=None, active=True, created_at=utcnow())
+        )  # fmt: skip
+        uow.commit()
+
+
+def test_a_forwarder_needs_a_company(uow):
+    new = identity.NewUser("forwarder9", "long-enough-password", "forwarder", "F", company=" ")
+    with pytest.raises(ValidationFailed) as refused:
+        identity.create_user(uow=uow, new=new)
+    assert refused.value.errors[0].field == "company"
+
+
 def test_each_role_looks_up_exactly_the_declarations_it_lists(uow):
-    for name, company in (("forwarder2", "Xuân Cương Logistics"), ("forwarder3", None)):
-        identity.create_user(
-            uow=uow,
-            new=identity.NewUser(name, "long-enough-password", "forwarder", name, company=company),
-        )
+    identity.create_user(
+        uow=uow,
+        new=identity.NewUser("forwarder2", "long-enough-password", "forwarder", "F2",
+                             company="Xuân Cương Logistics"),
+    )  # fmt: skip
+    _forwarder_without_company(uow, "forwarder3")
     made = [
         declare(uow, username, gate_id=gate, tractor_plate=plate(300 + i))
         for i, (username, gate) in enumerate(

@@ -5,6 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from smartgate.declarations import amendments
+from smartgate.declarations import services as declarations
+from smartgate.declarations.schemas import DeclarationUpdate
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
 from smartgate.queue import boards, planning, services, waiting
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
@@ -150,6 +153,49 @@ def test_booking_requests_are_rate_limited_per_account(uow):
     _book(uow, trips[1])
     with pytest.raises(TooManyRequests, match="at most 2 bookings a minute"):
         _book(uow, trips[2])
+
+
+def test_one_trip_holds_one_booking_and_its_vehicle_follows_a_new_plate(uow):
+    _capacity(uow, vn=40, cn=40)
+    trip = declare(uow, tractor_plate=plate(20))
+    booked = _book(uow, trip)
+    driver = actor(uow, "driver1")
+    amendments.amend_trip(
+        uow=uow, actor=driver, declaration_id=trip.id,
+        changes=DeclarationUpdate(tractor_plate=plate(21)),
+    )  # fmt: skip
+    with pytest.raises(Conflict, match="this trip already holds booking"):
+        _book(uow, trip, SLOT + timedelta(hours=1), seconds=1)
+    assert services.get_booking(uow=uow, actor=driver, booking_id=booked.id).plate == plate(21)
+    # The old plate is free again; the new one is the booked vehicle now.
+    assert _book(uow, declare(uow, tractor_plate=plate(20)), seconds=2).status == "active"
+    with pytest.raises(Conflict, match="already holds"):
+        _book(uow, declare(uow, tractor_plate=plate(21)), seconds=3)
+
+
+def test_a_plate_change_onto_a_booked_vehicle_is_refused_whole(uow):
+    _capacity(uow, vn=40, cn=40)
+    first, second = declare(uow, tractor_plate=plate(22)), declare(uow, tractor_plate=plate(23))
+    _book(uow, first)
+    _book(uow, second, seconds=1)
+    with pytest.raises(Conflict, match=f"vehicle {plate(22)} already holds a booking"):
+        amendments.amend_trip(
+            uow=uow, actor=actor(uow, "driver1"), declaration_id=second.id,
+            changes=DeclarationUpdate(tractor_plate=plate(22)),
+        )  # fmt: skip
+    kept = declarations.get(uow=uow, actor=actor(uow, "driver1"), declaration_id=second.id)
+    assert kept.tractor_plate == plate(23)
+
+
+def test_a_refusal_never_shows_another_accounts_booking(uow):
+    _capacity(uow, vn=40, cn=40)
+    theirs = _book(uow, declare(uow, "driver2", tractor_plate=plate(24)), username="driver2")
+    mine = declare(uow, "driver1", tractor_plate=plate(24))
+    with pytest.raises(Conflict) as refused:
+        _book(uow, mine, SLOT + timedelta(hours=1))
+    assert str(theirs.id) not in str(refused.value) and "already holds a booking" in str(
+        refused.value
+    )
 
 
 def test_call_order_priority_then_booked_then_live_with_positions(uow):

@@ -25,3 +25,9 @@ def test_demo_gets_a_demo_secret(monkeypatch):
 def test_side_must_be_vn_or_cn():
     with pytest.raises(ValidationError):
         Settings(demo=True, side="TH")
+
+
+def test_the_published_demo_secret_is_refused_outside_demo():
+    with pytest.raises(ValidationError, match="published demo key"):
+        Settings(demo=False, secret_key=DEMO_SECRET)
+    assert Settings(demo=True, secret_key=DEMO_SECRET).secret_key == DEMO_SECRET

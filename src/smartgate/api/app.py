@@ -1,24 +1,29 @@
 """The application: API, web pages and static files on one FastAPI app."""
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from smartgate import __version__
 from smartgate.api import errors
+from smartgate.api.deps import optional_actor
+from smartgate.api.guards import SameOriginWrites, SecurityHeaders
 from smartgate.api.routes import declarations, policy, queue, registry, system
+from smartgate.api.text_guard import RefuseNulText
 from smartgate.config import Settings, get_settings
 from smartgate.db import POOL_SIZE, engine_for, session_factory
 
 
 @asynccontextmanager
-async def _threads_match_the_pool(app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Sync endpoints run in anyio's thread pool (40 threads by default); more threads than
     # pooled connections only queue for a connection or open throw-away ones.
     anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
     yield
+    app.state.hashing.shutdown(wait=False, cancel_futures=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,10 +33,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="smartgate",
         version=__version__,
         summary="Smart border-gate platform for cross-border truck freight",
-        lifespan=_threads_match_the_pool,
+        lifespan=_lifespan,
+        # Every route knows its caller: a machine account is stopped outside its endpoints
+        # even where the route itself is public.
+        dependencies=[Depends(optional_actor)],
+        # Larger bodies get 413 before they are read (Content-Length) or as they pass it.
+        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory(engine_for(settings.database_url))
+    # Password hashing gets one thread of its own: a burst of sign-ins queues there, while
+    # the request threads keep serving everyone else.
+    app.state.hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
     errors.install(app)
     for router in (
         system.router,
@@ -44,4 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from smartgate.web.routes import mount
 
     mount(app)
+    # The last added runs first: every answer gets the headers, refusals included.
+    app.add_middleware(RefuseNulText)
+    app.add_middleware(SameOriginWrites)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -8,8 +8,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from smartgate.config import Settings
-from smartgate.identity.services import BadCredentials, actor_for_token, remembered_actor
-from smartgate.shared.actor import Actor, Role
+from smartgate.identity.services import BadCredentials, actor_for_token
+from smartgate.shared.actor import Actor, Role, may_reach
 from smartgate.shared.errors import Forbidden
 from smartgate.uow import UnitOfWork
 
@@ -35,25 +35,43 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 # FastAPI solves every dependency of every request anew, so the actor ones take the bearer
 # token alone and reach the app's state directly (a third of the dependency work per request).
-Token = Annotated[str | None, Depends(_bearer)]
+BearerToken = Annotated[str | None, Depends(_bearer)]
 
 
-async def optional_actor(request: Request, token: Token) -> Actor | None:
-    """The actor behind the bearer token or the web cookie, or None. A token recognised
-    lately is answered on the event loop; only a new one goes to the database, in a thread."""
-    token = token or request.cookies.get(COOKIE)
+def presented_token(request: Request, token: str | None) -> str | None:
+    """The bearer token, else the web cookie's."""
+    return token or request.cookies.get(COOKIE)
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (or as a trusted proxy says)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def optional_actor(request: Request, token: BearerToken) -> Actor | None:
+    """The actor behind the bearer token or the web cookie, or None; 403 for a machine
+    account (a peer instance) outside its own endpoints. Every app route depends on this,
+    so no page or answer is served to a peer by mistake."""
+    token = presented_token(request, token)
     if not token:
         return None
-    uow = UnitOfWork(request.app.state.session_factory)
-    secret = request.app.state.settings.secret_key
-    return remembered_actor(uow=uow, token=token) or await run_in_threadpool(
-        partial(actor_for_token, uow=uow, token=token, secret=secret)
+    settings = request.app.state.settings
+    actor = await run_in_threadpool(
+        partial(
+            actor_for_token,
+            uow=UnitOfWork(request.app.state.session_factory),
+            token=token,
+            secret=settings.secret_key,
+            demo_mode=settings.demo,
+        )
     )
+    if actor is not None and not may_reach(actor.role, request.url.path):
+        raise Forbidden(f"a {actor.role} account reaches only its own endpoints")
+    return actor
 
 
-async def current_actor(request: Request, token: Token) -> Actor:
+async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     """The signed-in actor, or 401."""
-    actor = await optional_actor(request, token)
     if actor is None:
         raise BadCredentials("sign in first: missing, expired or invalid token")
     return actor

@@ -94,4 +94,6 @@ def install(app: FastAPI) -> None:
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=headers)

@@ -4,6 +4,8 @@ from rich.console import Console
 
 from smartgate.bootstrap import unit_of_work
 from smartgate.config import Settings, get_settings
+from smartgate.identity.services import actor_for_username
+from smartgate.shared.actor import Actor
 from smartgate.uow import UnitOfWork
 
 console = Console(highlight=False)
@@ -17,3 +19,9 @@ def settings() -> Settings:
 def uow() -> UnitOfWork:
     """A unit of work on the configured database."""
     return unit_of_work(get_settings())
+
+
+def acting_as(username: str) -> Actor:
+    """The user named by --as, if they may act on this instance now (a demo account only in
+    demo mode)."""
+    return actor_for_username(uow=uow(), username=username, demo_mode=get_settings().demo)

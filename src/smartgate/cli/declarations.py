@@ -5,10 +5,9 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from smartgate.cli.common import console, uow
+from smartgate.cli.common import acting_as, console, uow
 from smartgate.declarations import csv_import, services
 from smartgate.declarations.csv_import import RowError
-from smartgate.identity.services import actor_for_username
 from smartgate.shared.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Trip pre-declarations.")
@@ -21,7 +20,7 @@ def import_csv(
     partial: bool = typer.Option(False, "--partial", help="store the good trucks, skip bad ones"),
 ) -> None:
     """Declare many trucks from CSV; nothing is stored unless every row is good (or --partial)."""
-    actor = actor_for_username(uow=uow(), username=as_user)
+    actor = acting_as(as_user)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         parsed = csv_import.parse(handle)
     errors = list(parsed.errors)

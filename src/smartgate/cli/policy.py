@@ -12,8 +12,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from smartgate.cli.common import console, settings, uow
-from smartgate.identity.services import actor_for_username
+from smartgate.cli.common import acting_as, console, settings, uow
 from smartgate.policy.schemas import (
     CapacityDay,
     CapacityIn,
@@ -53,7 +52,7 @@ def capacity(
         CapacityIn, direction=direction, trucks_per_hour=trucks_per_hour, from_hour=from_hour,
         to_hour=to_hour, side=side, lane=lane, day=day,
     )  # fmt: skip
-    actor = actor_for_username(uow=uow(), username=as_user)
+    actor = acting_as(as_user)
     own_side = settings().side
     declared = planning.declare_capacity(
         uow=uow(), actor=actor, gate_id=gate, data=data, own_side=own_side
@@ -100,7 +99,7 @@ def suspend(
         starts_at=moment(starts, "--starts", side),
         ends_at=moment(ends, "--ends", side),
     )
-    actor = actor_for_username(uow=uow(), username=as_user)
+    actor = acting_as(as_user)
     made = planning.suspend(uow=uow(), actor=actor, data=data)
     console.print(f"suspension {made.id}: {made.reason}")
     console.print(suspensions_table([made], side))
@@ -122,7 +121,7 @@ def lift(
     as_user: str = AS_AUTHORITY,
 ) -> None:
     """End a suspension now: held trucks go back to their old places, in order."""
-    actor = actor_for_username(uow=uow(), username=as_user)
+    actor = acting_as(as_user)
     ended = planning.lift(uow=uow(), actor=actor, suspension_id=suspension_id)
     console.print(
         f"lifted suspension {ended.id} ({ended.reason}) at {local(ended.ends_at, settings().side)}"
@@ -181,7 +180,7 @@ def set_rules(
         changes["priority_order"] = [p.strip() for p in priority.split(",") if p.strip()]
     if not changes:
         raise BadOption("nothing to change: give at least one rule option (see --help)")
-    actor = actor_for_username(uow=uow(), username=as_user)
+    actor = acting_as(as_user)
     current = planning.gate_rules(uow=uow(), gate_id=gate)
     data = parsed(GateRulesIO, **(current.model_dump() | changes))
     saved = planning.set_gate_rules(uow=uow(), actor=actor, gate_id=gate, data=data)

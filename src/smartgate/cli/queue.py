@@ -3,9 +3,8 @@
 import typer
 from rich.table import Table
 
-from smartgate.cli.common import console, settings, uow
+from smartgate.cli.common import acting_as, console, settings, uow
 from smartgate.cli.policy import checked_direction, local
-from smartgate.identity.services import actor_for_username
 from smartgate.queue import waiting
 from smartgate.queue.schemas import QueueBoard
 from smartgate.registry import services as registry
@@ -25,7 +24,7 @@ def board(
     """The next trucks in call order, with position and ETA, and the trucks called."""
     checked_direction(direction)
     registry.get_gate(uow=uow(), gate_id=gate)  # an unknown gate is an error, not an empty board
-    actor = actor_for_username(uow=uow(), username=as_user)
+    actor = acting_as(as_user)
     found = waiting.board(uow=uow(), actor=actor, gate_id=gate, direction=direction, limit=limit)
     side = settings().side
     console.print(

@@ -29,13 +29,19 @@ def serve(
         names = ", ".join(u.username for u in DEMO_USERS)
         console.print(f"demo users: {names} (password [bold]{DEMO_PASSWORD}[/bold])")
     console.print(f"smartgate ({settings.side}) on http://{host}:{port}  API docs: /docs")
+    # Client addresses (which sign-in throttling counts by) and the scheme (which decides
+    # Secure cookies) come from X-Forwarded-* only when a trusted proxy sent them.
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
+    }
     if workers == 1:
         from smartgate.api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), **options)
         return
     # Each worker process builds its app from the same environment.
-    uvicorn.run(
-        "smartgate.api.app:create_app", factory=True, workers=workers, host=host, port=port,
-        log_level="info",
-    )  # fmt: skip
+    uvicorn.run("smartgate.api.app:create_app", factory=True, workers=workers, **options)

@@ -103,6 +103,8 @@ def amend_trip(
             return None
         for key, value in after.items():
             setattr(row, key, value)
+        if "tractor_plate" in after:
+            uow.publish(model.TractorChanged(row.id, row.tractor_plate))
         return "trip.amended", "", _jsonable(before), _jsonable(after)
 
     return _amend(uow, actor, declaration_id, change)

@@ -57,6 +57,14 @@ class Trip:
     goods: tuple[TripGoods, ...]
 
 
+@dataclass(frozen=True)
+class TractorChanged:
+    """A trip's tractor plate changed: whatever holds a place for its vehicle follows."""
+
+    declaration_id: uuid.UUID
+    plate: str
+
+
 def hs_fault(
     hs_code: str, *, hs_exists: Callable[[str], bool], permitted: Callable[[str], bool], gate: str
 ) -> str | None:
@@ -143,9 +151,7 @@ def ensure_may_declare(actor: Actor) -> None:
 
 def ensure_may_amend(actor: Actor, *, owner_id: int, company: str | None) -> None:
     """The declaring driver, or a forwarder of the declaring company, may amend."""
-    if actor.user_id == owner_id:
-        return
-    if actor.role == "forwarder" and company is not None and actor.company == company:
+    if actor.role in DECLARING_ROLES and actor.scope.allows(owner_id=owner_id, company=company):
         return
     raise Forbidden("only the declaring driver or forwarder may change this declaration")
 

@@ -7,13 +7,20 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, or_, select, text
+from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from smartgate.db import is_postgresql
+from smartgate.db import (
+    ScopeShape,
+    is_postgresql,
+    scope_shape,
+    scope_values,
+    visible,
+    visible_bound,
+)
 from smartgate.declarations.model import Trip, TripGoods
 from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow, HistoryRow
-from smartgate.shared.actor import Actor, Role
+from smartgate.shared.actor import Actor
 
 
 @dataclass(frozen=True)
@@ -86,16 +93,16 @@ class DeclarationRepository:
 
     def get_visible(self, declaration_id: uuid.UUID, actor: Actor) -> DeclarationRow | None:
         """The declaration if it exists and `actor` may see it."""
-        query = _visible_by_id(actor.role, bool(actor.company))
-        return self.session.scalar(query, _actor_values(declaration_id, actor))
+        query = _visible_by_id(scope_shape(actor.scope))
+        return self.session.scalar(query, _lookup(declaration_id, actor))
 
     def trip(self, declaration_id: uuid.UUID, actor: Actor) -> Trip | None:
         """The declared trip as the queue sees it, if it exists and `actor` may see it: one
         statement, no ORM objects (the queue reads a trip on every booking and arrival)."""
-        query = _visible_trip(actor.role, bool(actor.company))
+        query = _visible_trip(scope_shape(actor.scope))
         # Run on the session's connection: rows of plain columns need none of the ORM's
         # statement handling, which costs about a third of the call.
-        rows = self.session.connection().execute(query, _actor_values(declaration_id, actor)).all()
+        rows = self.session.connection().execute(query, _lookup(declaration_id, actor)).all()
         if not rows:
             return None
         first = rows[0]
@@ -140,59 +147,34 @@ class DeclarationRepository:
 
 
 @lru_cache
-def _visible_by_id(role: Role, has_company: bool) -> Select:
-    # Built once per kind of actor, with the actor's values as parameters: building the query
+def _visible_by_id(shape: ScopeShape) -> Select:
+    # Built once per kind of scope, with the actor's values as parameters: building the query
     # on every call cost more than running it.
-    query = _visible_bound(select(DeclarationRow), role, has_company)
+    query = select(DeclarationRow).where(visible_bound(shape, DeclarationRow))
     return query.where(DeclarationRow.id == bindparam("declaration_id"))
 
 
 @lru_cache
-def _visible_trip(role: Role, has_company: bool) -> Select:
+def _visible_trip(shape: ScopeShape) -> Select:
     trip, line = DeclarationRow, GoodsLineRow
     columns = (
         trip.id, trip.gate_id, trip.direction, trip.tractor_plate, trip.status, trip.owner_id,
         trip.company, trip.delivery_mode, trip.expected_arrival,
         line.hs_code, line.perishable, line.cold_chain, line.production_input,
     )  # fmt: skip
-    query = _visible_bound(select(*columns).join(line, line.declaration_id == trip.id), role,
-                           has_company)  # fmt: skip
-    return query.where(trip.id == bindparam("declaration_id")).order_by(line.line_no)
+    query = select(*columns).join(line, line.declaration_id == trip.id)
+    query = query.where(
+        visible_bound(shape, DeclarationRow), trip.id == bindparam("declaration_id")
+    )
+    return query.order_by(line.line_no)
 
 
-def _visible_bound(query: Select, role: Role, has_company: bool) -> Select:
-    # The visibility filter with the actor's values as parameters; `_actor_values` fills them.
-    company = bindparam("company") if has_company else None
-    return _visible_where(query, role, bindparam("user_id"), company, bindparam("gate_id"))
-
-
-def _actor_values(declaration_id: uuid.UUID, actor: Actor) -> dict[str, Any]:
-    return {
-        "declaration_id": declaration_id,
-        "user_id": actor.user_id,
-        "company": actor.company,
-        "gate_id": actor.gate_id,
-    }
+def _lookup(declaration_id: uuid.UUID, actor: Actor) -> dict[str, Any]:
+    return {"declaration_id": declaration_id, **scope_values(actor.scope)}
 
 
 def _visible_to(query: Select, actor: Actor) -> Select:
-    return _visible_where(query, actor.role, actor.user_id, actor.company or None, actor.gate_id)
-
-
-def _visible_where(query: Select, role: Role, user_id: Any, company: Any, gate_id: Any) -> Select:
-    # A driver sees their own trips, a forwarder their company's, an operator their gate's.
-    # The values are plain or bound parameters; company is None for an actor without one.
-    if role == "authority":
-        return query
-    if role == "operator":
-        return query.where(DeclarationRow.gate_id == gate_id)
-    if role == "forwarder" and company is not None:
-        return query.where(
-            or_(DeclarationRow.company == company, DeclarationRow.owner_id == user_id)
-        )
-    if role in ("driver", "forwarder"):
-        return query.where(DeclarationRow.owner_id == user_id)
-    return query.where(False)  # peers read exchange messages, not declarations
+    return query.where(visible(actor.scope, DeclarationRow))
 
 
 def _filtered(query: Select, f: DeclarationFilter) -> Select:

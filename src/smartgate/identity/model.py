@@ -1,6 +1,10 @@
-"""Pure identity rules: usernames, role bindings, password strength."""
+"""Pure identity rules: usernames, role bindings, password strength, sign-in throttling, and
+whether a token still names an account."""
 
+import math
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from smartgate.shared.actor import ROLES
 from smartgate.shared.errors import FieldError
@@ -8,11 +12,24 @@ from smartgate.shared.errors import FieldError
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD = 10
 
+# Sign-in attempts are counted per account and per client address in fixed windows; a
+# success gives its attempt back, so only failures (and sign-ins still being checked) count.
+ATTEMPT_WINDOW = timedelta(minutes=15)
+ACCOUNT_ATTEMPTS = 10
+ADDRESS_ATTEMPTS = 50
+
 
 def check_new_user(
-    *, username: str, role: str, password: str, gate_id: str | None, demo: bool = False
+    *,
+    username: str,
+    role: str,
+    password: str,
+    gate_id: str | None,
+    company: str | None = None,
+    demo: bool = False,
 ) -> list[FieldError]:
-    """Faults in a new user: bad name, unknown role, operator without gate, weak password."""
+    """Faults in a new user: bad name, unknown role, operator without gate, forwarder without
+    company, weak password."""
     errors = []
     if not USERNAME.match(username):
         errors.append(
@@ -24,7 +41,61 @@ def check_new_user(
         errors.append(FieldError("gate_id", "an operator is bound to one gate"))
     if role != "operator" and gate_id:
         errors.append(FieldError("gate_id", "only operators are bound to a gate"))
-    # Demo users share the password `demo`; real ones must not.
-    if not demo and len(password) < MIN_PASSWORD:
-        errors.append(FieldError("password", f"must have at least {MIN_PASSWORD} characters"))
+    if role == "forwarder" and not (company and company.strip()):
+        errors.append(FieldError("company", "a forwarder works for a company; name it"))
+    errors += check_password(password, demo=demo)
     return errors
+
+
+def check_password(password: str, *, demo: bool = False) -> list[FieldError]:
+    """A password fault, if any: demo users share the password `demo`; real ones must not."""
+    if not demo and len(password) < MIN_PASSWORD:
+        return [FieldError("password", f"must have at least {MIN_PASSWORD} characters")]
+    return []
+
+
+def attempt_keys(username: str, address: str) -> tuple[tuple[str, int], ...]:
+    """The counters one sign-in attempt takes from, with their limits. No real username is
+    longer than 80 characters, so a longer one shares its counter with its first 80."""
+    return (
+        (f"user:{username[:80]}", ACCOUNT_ATTEMPTS),
+        (f"addr:{address[:45]}", ADDRESS_ATTEMPTS),
+    )
+
+
+def attempt_window(now: datetime) -> datetime:
+    """The start of the attempt window `now` falls in."""
+    size = ATTEMPT_WINDOW.total_seconds()
+    return datetime.fromtimestamp(now.timestamp() // size * size, UTC)
+
+
+def retry_after_seconds(now: datetime) -> int:
+    """Whole seconds until the next attempt window opens (at least 1)."""
+    left = attempt_window(now) + ATTEMPT_WINDOW - now
+    return max(1, math.ceil(left.total_seconds()))
+
+
+@dataclass(frozen=True)
+class Account:
+    """What decides whether a token (or a password) still opens an account."""
+
+    active: bool
+    demo: bool
+    tokens_after: datetime | None
+
+
+def opens(account: Account | None, *, demo_mode: bool) -> bool:
+    """Whether the account may sign in at all: it exists, is switched on, and is not a demo
+    account on an instance outside demo mode."""
+    return account is not None and account.active and (demo_mode or not account.demo)
+
+
+def token_stands(
+    account: Account | None, *, issued_at: float, revoked: bool, demo_mode: bool
+) -> bool:
+    """Whether a well-signed, unexpired token still opens its account: not signed out, and
+    issued after the account's password last changed."""
+    if revoked or not opens(account, demo_mode=demo_mode):
+        return False
+    assert account is not None
+    return account.tokens_after is None or issued_at >= account.tokens_after.timestamp()

@@ -23,3 +23,5 @@ class UserRead(BaseModel):
     full_name: str
     company: str | None
     gate_id: str | None
+    active: bool
+    demo: bool

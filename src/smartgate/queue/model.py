@@ -292,7 +292,7 @@ def booking_quota(capacity: int, booking_share: float) -> int:
 
 # --- anti-hoarding: what an account and a vehicle did before -----------------------------
 
-RATE_WINDOW = timedelta(minutes=1)  # bookings per account are counted over this
+RATE_WINDOW = timedelta(minutes=1)  # booking requests per account are counted over this
 CANCEL_WINDOW = timedelta(hours=24)  # cancellations per vehicle are counted over this
 
 
@@ -300,23 +300,36 @@ CANCEL_WINDOW = timedelta(hours=24)  # cancellations per vehicle are counted ove
 class VehicleRecord:
     """What earlier bookings and calls say about the booking account and the vehicle."""
 
-    bookings_last_minute: int  # made by the account
+    # When the account made the booking request `bookings_per_minute` before this one
+    # (requests count whatever came of them); None if it made fewer or long ago.
+    rate_blocker: datetime | None
     cancellations: int  # of the vehicle within CANCEL_WINDOW
     last_cancelled: datetime | None
     no_shows: int  # of the vehicle within the no-show block period
     last_no_show: datetime | None
     live_booking: uuid.UUID | None  # the vehicle's active or held booking
+    trip_booking: uuid.UUID | None  # the declaration's own active or held booking
 
 
-def rate_fault(record: VehicleRecord, per_minute: int) -> Wording | None:
-    """Why the account must wait before booking again, or None."""
-    # Bots that grab slots to resell them book in bursts; people do not.
-    if record.bookings_last_minute >= per_minute:
+def rate_fault(record: VehicleRecord, per_minute: int, now: datetime) -> Wording | None:
+    """Why the account must wait before booking again, or None: this request would be its
+    (per_minute + 1)-th within a minute."""
+    # Bots that grab slots to resell them book in bursts; people do not. Refused and failed
+    # requests count too (a bot probing for free places is the thing to slow down), so one
+    # that keeps asking past the limit waits until it stops for a minute.
+    if record.rate_blocker is not None and now - RATE_WINDOW < record.rate_blocker <= now:
         return Wording(
             "at most {per_minute} bookings a minute per account; try again in a minute",
             per_minute=per_minute,
         )
     return None
+
+
+def rate_retry_seconds(record: VehicleRecord, now: datetime) -> int:
+    """Whole seconds until the request that blocks this one is a minute old."""
+    if record.rate_blocker is None:
+        return 1
+    return max(1, math.ceil((record.rate_blocker + RATE_WINDOW - now).total_seconds()))
 
 
 def no_show_fault(record: VehicleRecord, limit: int, block: timedelta) -> Wording | None:

@@ -8,7 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Executable,
+    Integer,
     Row,
     TextClause,
     bindparam,
@@ -21,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from smartgate.db import UTCDateTime, dialect_insert, is_postgresql
+from smartgate.db import UTCDateTime, dialect_insert, is_postgresql, postgresql_insert, visible
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.queue.model import (
     CALLED_OR_AFTER,
@@ -33,6 +35,9 @@ from smartgate.queue.model import (
     notice_wording,
 )
 from smartgate.queue.tables import (
+    IN_QUEUE_STATUSES,
+    LIVE_STATUSES,
+    BookingAttemptRow,
     BookingRow,
     NoticeRow,
     QueueChangeRow,
@@ -92,31 +97,61 @@ class QueueRepository:
         return self.session.scalar(
             select(BookingRow).where(
                 BookingRow.vehicle_key == vehicle_key,
-                BookingRow.status.in_(("active", "held")),
+                BookingRow.status.in_(LIVE_STATUSES),
             )
         )
+
+    def follow_vehicle(self, declaration_id: uuid.UUID, vehicle_key: str, plate: str) -> None:
+        """Give a trip's live booking and place in line its new vehicle (the one-per-vehicle
+        indexes speak at once: IntegrityError)."""
+        values = {"vehicle_key": vehicle_key, "plate": plate}
+        for table, live in ((BookingRow, LIVE_STATUSES), (QueueEntryRow, IN_QUEUE_STATUSES)):
+            self.session.execute(
+                update(table)
+                .where(table.declaration_id == declaration_id, table.status.in_(live))
+                .values(values)
+            )
 
     def bookings_of(self, actor: Actor, limit: int = 100) -> list[BookingRow]:
         """The actor's bookings, latest slot first."""
         query = _own_bookings(select(BookingRow), actor).order_by(BookingRow.slot_start.desc())
         return list(self.session.scalars(query.limit(limit)))
 
-    def vehicle_record(
-        self, vehicle_key: str, owner_id: int, *, now: datetime, no_shows_since: datetime
+    def count_request_and_record(
+        self,
+        vehicle_key: str,
+        declaration_id: uuid.UUID,
+        *,
+        account_id: int,
+        per_minute: int,
+        now: datetime,
+        no_shows_since: datetime,
     ) -> VehicleRecord:
-        """What the anti-hoarding rules look at, in one round trip: the account's bookings in
-        the last minute, the vehicle's cancellations in the last day, its no-shows since
-        `no_shows_since`, and its live booking."""
+        """Count this booking request of the account (see `count_request`; rolled back with
+        the booking, so a refusal must count it again on its own) and read what the
+        anti-hoarding rules look at: when the account made its request `per_minute` before
+        this one, the vehicle's cancellations in the last day, its no-shows since
+        `no_shows_since`, its live booking and the trip's. On PostgreSQL one statement."""
         values = {
-            "owner_id": owner_id,
+            "account_id": account_id,
+            "per_minute": per_minute,
             "vehicle_key": vehicle_key,
+            "declaration_id": declaration_id,
             "now": now,
-            "minute_ago": now - RATE_WINDOW,
             "day_ago": now - CANCEL_WINDOW,
             "no_shows_since": no_shows_since,
         }
         # Plain columns: the session's connection runs it without the ORM's statement handling.
-        return VehicleRecord(*self.session.connection().execute(_VEHICLE_RECORD, values).one())
+        connection = self.session.connection()
+        if is_postgresql(self.session):
+            found = None
+            while found is None or found[0] is None:  # None: a concurrent request took the number
+                found = connection.execute(_COUNTED_RECORD_POSTGRESQL, values).one()
+            return VehicleRecord(*found[1:])
+        number = count_request(connection, account_id, now)
+        return VehicleRecord(
+            *connection.execute(_VEHICLE_RECORD, values | {"number": number}).one()
+        )
 
     def cancellations_by(
         self, key: str, gate_id: str, since: datetime, limit: int = 20
@@ -209,6 +244,11 @@ class QueueRepository:
         """One queue entry by id."""
         return self.session.scalar(_ENTRY, {"id": entry_id})
 
+    def entry_for_update(self, entry_id: uuid.UUID) -> QueueEntryRow | None:
+        """One queue entry as committed now, locked (its loaded copy, if any, refreshed)."""
+        query = select(QueueEntryRow).where(QueueEntryRow.id == entry_id).with_for_update()
+        return self.session.scalar(query.execution_options(populate_existing=True))
+
     def entries_by_ids(self, ids: list[uuid.UUID]) -> list[QueueEntryRow]:
         """Entries by id, in the order asked."""
         if not ids:
@@ -243,7 +283,7 @@ class QueueRepository:
         return self.session.scalar(
             select(QueueEntryRow).where(
                 QueueEntryRow.vehicle_key == vehicle_key,
-                QueueEntryRow.status.in_(("waiting", "held", "called")),
+                QueueEntryRow.status.in_(IN_QUEUE_STATUSES),
             )
         )
 
@@ -264,13 +304,8 @@ class QueueRepository:
 
     def entries_of(self, actor: Actor, limit: int = 200) -> list[QueueEntryRow]:
         """The trucks the actor may follow that are in a waiting area now."""
-        query = select(QueueEntryRow).where(QueueEntryRow.status.in_(("waiting", "held", "called")))
-        if actor.role == "driver":
-            query = query.where(QueueEntryRow.owner_id == actor.user_id)
-        elif actor.role == "forwarder":
-            query = query.join(DeclarationRow).where(DeclarationRow.company == actor.company)
-        elif actor.role == "operator":
-            query = query.where(QueueEntryRow.gate_id == actor.gate_id)
+        query = _of_visible_trips(select(QueueEntryRow), QueueEntryRow.declaration_id, actor)
+        query = query.where(QueueEntryRow.status.in_(IN_QUEUE_STATUSES))
         return list(self.session.scalars(query.order_by(QueueEntryRow.seq).limit(limit)))
 
     def calls_since(
@@ -365,13 +400,8 @@ class QueueRepository:
 
     def notices_of(self, actor: Actor, limit: int = 50) -> list[NoticeRow]:
         """The newest notices for the actor's trucks."""
-        query = select(NoticeRow).order_by(NoticeRow.created_at.desc(), NoticeRow.id.desc())
-        if actor.role == "driver":
-            query = query.where(NoticeRow.owner_id == actor.user_id)
-        elif actor.role == "forwarder":
-            query = query.join(DeclarationRow).where(DeclarationRow.company == actor.company)
-        elif actor.role == "operator":
-            query = query.join(DeclarationRow).where(DeclarationRow.gate_id == actor.gate_id)
+        query = _of_visible_trips(select(NoticeRow), NoticeRow.declaration_id, actor)
+        query = query.order_by(NoticeRow.created_at.desc(), NoticeRow.id.desc())
         return list(self.session.scalars(query.limit(limit)))
 
 
@@ -459,15 +489,20 @@ _BOOKINGS_USED = (
     .values(status="used")
 )
 _INSERT_NOTICE = insert(NoticeRow.__table__)
-_VEHICLE_RECORD = select(
-    select(func.count())
-    .where(
-        BookingRow.owner_id == bindparam("owner_id"),
-        BookingRow.created_at.between(
-            bindparam("minute_ago", type_=_TIME), bindparam("now", type_=_TIME)
-        ),
-    )
-    .scalar_subquery(),
+_REQUESTS = BookingAttemptRow.__table__
+FORGET_REQUESTS_EVERY = 50
+_RECORD_REQUEST = text(
+    "INSERT INTO booking_attempts (account_id, number, at)"
+    " SELECT :account, coalesce(max(number), 0) + 1, :at FROM booking_attempts"
+    " WHERE account_id = :account ON CONFLICT DO NOTHING RETURNING number"
+).bindparams(bindparam("at", type_=_TIME))
+_FORGET_REQUESTS = _REQUESTS.delete().where(
+    _REQUESTS.c.account_id == bindparam("account"),
+    _REQUESTS.c.number < bindparam("number"),
+    _REQUESTS.c.at < bindparam("minute_ago", type_=_TIME),
+)
+_LIVE = BookingRow.status.in_(LIVE_STATUSES)
+_VEHICLE_FACTS = (
     *(
         select(aggregate)
         .where(
@@ -490,13 +525,47 @@ _VEHICLE_RECORD = select(
         for aggregate in (func.count(), func.max(QueueEntryRow.called_at))
     ),
     select(BookingRow.id)
-    .where(
-        BookingRow.vehicle_key == bindparam("vehicle_key"),
-        BookingRow.status.in_(("active", "held")),
-    )
+    .where(BookingRow.vehicle_key == bindparam("vehicle_key"), _LIVE)
+    .limit(1)
+    .scalar_subquery(),
+    select(BookingRow.id)
+    .where(BookingRow.declaration_id == bindparam("declaration_id"), _LIVE)
     .limit(1)
     .scalar_subquery(),
 )
+
+
+def _request_at(number: Any) -> Any:
+    # When the account made request `number` less `per_minute`: the rate limit's blocker.
+    return (
+        select(_REQUESTS.c.at)
+        .where(
+            _REQUESTS.c.account_id == bindparam("account_id"),
+            _REQUESTS.c.number == number - bindparam("per_minute"),
+        )
+        .scalar_subquery()
+    )
+
+
+_VEHICLE_RECORD = select(_request_at(bindparam("number")), *_VEHICLE_FACTS)
+# The request counted in the same round trip, its number as count_request finds it. The
+# blocker is older than every request the statement's snapshot may miss, so it is seen.
+_ASKED = (
+    postgresql_insert(_REQUESTS)
+    .from_select(
+        ["account_id", "number", "at"],
+        select(
+            bindparam("account_id", type_=Integer),
+            func.coalesce(func.max(_REQUESTS.c.number), 0) + 1,
+            bindparam("now", type_=_TIME),
+        ).where(_REQUESTS.c.account_id == bindparam("account_id")),
+    )
+    .on_conflict_do_nothing()
+    .returning(_REQUESTS.c.number)
+    .cte("asked")
+)
+_ASKED_NUMBER = select(_ASKED.c.number).scalar_subquery()
+_COUNTED_RECORD_POSTGRESQL = select(_ASKED_NUMBER, _request_at(_ASKED_NUMBER), *_VEHICLE_FACTS)
 
 
 @lru_cache
@@ -559,11 +628,30 @@ def _book_postgresql(columns: tuple[str, ...]) -> TextClause:
 
 
 def _own_bookings(query, actor: Actor):  # type: ignore[no-untyped-def]
-    # Drivers see their own bookings, forwarders their company's; the rest see by gate.
-    if actor.role == "driver":
-        return query.where(BookingRow.owner_id == actor.user_id)
-    if actor.role == "forwarder":
-        return query.where(BookingRow.company == actor.company)
-    if actor.role == "operator":
-        return query.where(BookingRow.gate_id == actor.gate_id)
-    return query
+    # A booking keeps its trip's owner, company and gate: the trip's visibility, no join.
+    return query.where(visible(actor.scope, BookingRow))
+
+
+def _of_visible_trips(query, declaration_id, actor: Actor):  # type: ignore[no-untyped-def]
+    # Places in line and notices are visible exactly when their trip is.
+    if actor.scope.everything:
+        return query
+    trip = DeclarationRow
+    return query.join(trip, trip.id == declaration_id).where(visible(actor.scope, trip))
+
+
+def count_request(connection: Connection, account_id: int, at: datetime) -> int:
+    """Record a booking request of the account, committed at once, and return its number
+    (1, 2, ...): the next after the highest committed. Two requests that took the same number
+    meet at the primary key; the later one waits for the earlier to commit and takes the
+    next, so number n+1 is only ever committed after n. Now and then the account's requests
+    the rate limit no longer looks at (over a minute old) are dropped."""
+    values = {"account": account_id, "at": at}
+    number = None
+    while number is None:
+        number = connection.execute(_RECORD_REQUEST, values).scalar()
+    if number % FORGET_REQUESTS_EVERY == 0:
+        connection.execute(
+            _FORGET_REQUESTS, values | {"number": number, "minute_ago": at - RATE_WINDOW}
+        )
+    return int(number)

@@ -3,15 +3,17 @@
 import secrets
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from smartgate.declarations.model import Trip
+from smartgate.declarations.model import TractorChanged, Trip
 from smartgate.declarations.plates import plate_key
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
 from smartgate.policy.model import Cargo, GatePolicy, GateRules
 from smartgate.queue import model
+from smartgate.queue import repository as queue_repository
 from smartgate.queue.boards import policy_of
 from smartgate.queue.schemas import (
     BookingCreate,
@@ -27,6 +29,7 @@ from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import (
     Conflict,
+    DomainError,
     FieldError,
     Forbidden,
     NotFound,
@@ -79,45 +82,86 @@ def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str
 def book(
     *, uow: UnitOfWork, actor: Actor, data: BookingCreate, now: datetime | None = None
 ) -> BookingRead:
-    """Book an hourly slot for a declared trip: one live booking per vehicle, within quota."""
+    """Book an hourly slot for a declared trip: one live booking per vehicle and per trip,
+    within quota and the booking account's rate limit. Every request counts against that
+    limit, whatever comes of it."""
     now = now or utcnow()
-    slot = as_utc(data.slot_start)
     _ensure_may_book(actor)
-    with uow:
-        trip = _declared_trip(uow, actor, data.declaration_id)
-        gate = policy_of(uow, trip.gate_id, trip.direction)
-        _check_slot(slot, now, gate.rules)
-        check_still_valid(trip, gate.rules, now)
-        vehicle = plate_key(trip.tractor_plate)
-        _check_record(uow, actor, vehicle, gate.rules, now)
-        _check_crossing_allowed(gate, trip, slot)
-        quota = _quota(gate, slot)
-        booking = {
-            "id": uuid.uuid4(),
-            "declaration_id": trip.id,
-            "gate_id": trip.gate_id,
-            "direction": trip.direction,
-            "slot_start": slot,
-            "vehicle_key": vehicle,
-            "plate": trip.tractor_plate,
-            "owner_id": trip.owner_id,
-            "company": trip.company,
-            "status": "active",
-            "hold_reason": None,
-            "reschedules": 0,
-            "pass_code": secrets.token_urlsafe(12),
-            "created_at": now,
-        }
-        try:
-            booked = uow.queue.take_place_and_store(booking, quota)
-        except IntegrityError as exc:  # a concurrent request booked the same vehicle first
-            raise Conflict(
-                Wording("vehicle {plate} already holds a booking", plate=trip.tractor_plate)
-            ) from exc
-        if not booked:
-            raise _full(slot, quota)
-        uow.commit()
-        return BookingRead.model_validate(booking)
+    try:
+        with uow:
+            trip = _declared_trip(uow, actor, data.declaration_id)
+            gate = policy_of(uow, trip.gate_id, trip.direction)
+            vehicle = plate_key(trip.tractor_plate)
+            record = _counted_record(uow, actor, trip, vehicle, gate.rules, now)
+            slot = as_utc(data.slot_start)
+            booking = _booking(uow, actor, trip, vehicle, record, gate, slot, now)
+            uow.commit()
+            return BookingRead.model_validate(booking)
+    except DomainError:
+        # The refusal rolled the request's count back with the rest: it counts on its own.
+        with uow.autocommit() as connection:
+            queue_repository.count_request(connection, actor.user_id, now)
+        raise
+
+
+def _counted_record(
+    uow: UnitOfWork, actor: Actor, trip: Trip, vehicle: str, rules: GateRules, now: datetime
+) -> model.VehicleRecord:
+    record = uow.queue.count_request_and_record(
+        vehicle,
+        trip.id,
+        account_id=actor.user_id,
+        per_minute=rules.bookings_per_minute,
+        now=now,
+        no_shows_since=now - timedelta(days=rules.no_show_block_days),
+    )
+    too_fast = model.rate_fault(record, rules.bookings_per_minute, now)
+    if too_fast:
+        raise TooManyRequests(too_fast, retry_after=model.rate_retry_seconds(record, now))
+    return record
+
+
+def _booking(
+    uow: UnitOfWork,
+    actor: Actor,
+    trip: Trip,
+    vehicle: str,
+    record: model.VehicleRecord,
+    gate: GatePolicy,
+    slot: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    # Every rule a new booking must meet, then its place taken and the booking stored.
+    _check_slot(slot, now, gate.rules)
+    check_still_valid(trip, gate.rules, now)
+    _check_history(uow, actor, trip, vehicle, record, gate.rules, now)
+    _check_crossing_allowed(gate, trip, slot)
+    quota = _quota(gate, slot)
+    booking = {
+        "id": uuid.uuid4(),
+        "declaration_id": trip.id,
+        "gate_id": trip.gate_id,
+        "direction": trip.direction,
+        "slot_start": slot,
+        "vehicle_key": vehicle,
+        "plate": trip.tractor_plate,
+        "owner_id": trip.owner_id,
+        "company": trip.company,
+        "status": "active",
+        "hold_reason": None,
+        "reschedules": 0,
+        "pass_code": secrets.token_urlsafe(12),
+        "created_at": now,
+    }
+    try:
+        booked = uow.queue.take_place_and_store(booking, quota)
+    except IntegrityError as exc:  # a concurrent request booked the vehicle or trip first
+        raise Conflict(
+            Wording("vehicle {plate} already holds a booking", plate=trip.tractor_plate)
+        ) from exc
+    if not booked:
+        raise _full(slot, quota)
+    return booking
 
 
 def move(
@@ -167,6 +211,18 @@ def cancel(
         row.status, row.cancelled_at = "cancelled", now
         uow.commit()
         return BookingRead.model_validate(row)
+
+
+def follow_new_tractor(uow: UnitOfWork, event: TractorChanged) -> None:
+    """A trip's live booking and place in line follow its new tractor plate, so the one-per-
+    vehicle rule holds for the truck that will come; refused when that vehicle already holds
+    a booking or a place of its own."""
+    try:
+        uow.queue.follow_vehicle(event.declaration_id, plate_key(event.plate), event.plate)
+    except IntegrityError as exc:
+        raise Conflict(
+            Wording("vehicle {plate} already holds a booking", plate=event.plate)
+        ) from exc
 
 
 def get_booking(*, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> BookingRead:
@@ -240,30 +296,42 @@ def _check_slot(slot: datetime, now: datetime, rules: GateRules) -> None:
         raise ValidationFailed([FieldError("slot_start", fault)])
 
 
-def _check_record(
-    uow: UnitOfWork, actor: Actor, vehicle: str, rules: GateRules, now: datetime
+def _check_history(
+    uow: UnitOfWork,
+    actor: Actor,
+    trip: Trip,
+    vehicle: str,
+    record: model.VehicleRecord,
+    rules: GateRules,
+    now: datetime,
 ) -> None:
     block = timedelta(days=rules.no_show_block_days)
-    record = uow.queue.vehicle_record(vehicle, actor.user_id, now=now, no_shows_since=now - block)
-    too_fast = model.rate_fault(record, rules.bookings_per_minute)
-    if too_fast:
-        raise TooManyRequests(too_fast)
     cooldown = timedelta(minutes=rules.rebook_cooldown_minutes)
     fault = model.no_show_fault(record, rules.no_show_limit, block) or model.cancellation_fault(
         record, rules.cancel_limit, cooldown, now
     )
     if fault:
         raise Conflict(fault)
-    held = uow.queue.live_booking_for_vehicle(vehicle) if record.live_booking else None
-    if held is not None:
+    if record.trip_booking is not None:
         raise Conflict(
             Wording(
-                "vehicle {plate} already holds booking {id} for {slot}; cancel or move it first",
-                plate=held.plate,
-                id=held.id,
-                slot=held.slot_start,
+                "this trip already holds booking {id}; move or cancel it", id=record.trip_booking
             )
         )
+    held = uow.queue.live_booking_for_vehicle(vehicle) if record.live_booking else None
+    if held is None:
+        return
+    # Only what the account may see anyway: another account's booking stays its own.
+    if not actor.scope.allows(owner_id=held.owner_id, company=held.company, gate_id=held.gate_id):
+        raise Conflict(Wording("vehicle {plate} already holds a booking", plate=trip.tractor_plate))
+    raise Conflict(
+        Wording(
+            "vehicle {plate} already holds booking {id} for {slot}; cancel or move it first",
+            plate=held.plate,
+            id=held.id,
+            slot=held.slot_start,
+        )
+    )
 
 
 def _check_crossing_allowed(gate: GatePolicy, trip: Trip, slot: datetime) -> None:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from smartgate.db import Base, UTCDateTime
 
 # A vehicle holds at most one booking in these states, and one place in the waiting area.
-LIVE_BOOKING = "status IN ('active', 'held')"
-IN_QUEUE = "status IN ('waiting', 'held', 'called')"
+LIVE_STATUSES = ("active", "held")
+IN_QUEUE_STATUSES = ("waiting", "held", "called")
+LIVE_BOOKING = f"status IN {LIVE_STATUSES}"
+IN_QUEUE = f"status IN {IN_QUEUE_STATUSES}"
 
 
 class BookingRow(Base):
@@ -22,6 +24,14 @@ class BookingRow(Base):
         Index(
             "uq_bookings_one_per_vehicle",
             "vehicle_key",
+            unique=True,
+            sqlite_where=text(LIVE_BOOKING),
+            postgresql_where=text(LIVE_BOOKING),
+        ),
+        # One live booking per declaration too: a plate changed after booking books no more.
+        Index(
+            "uq_bookings_one_per_declaration",
+            "declaration_id",
             unique=True,
             sqlite_where=text(LIVE_BOOKING),
             postgresql_where=text(LIVE_BOOKING),
@@ -45,6 +55,17 @@ class BookingRow(Base):
     pass_code: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+class BookingAttemptRow(Base):
+    """The n-th booking request of an account (whatever came of it) and when it came; kept
+    for a minute, which is all the rate limit looks back."""
+
+    __tablename__ = "booking_attempts"
+
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SlotCountRow(Base):

@@ -282,11 +282,14 @@ def _finish(
 ) -> QueueEntryRead:
     _ensure_runs_gate(actor, gate_id)
     with uow:
-        row = uow.queue.entry(entry_id)
-        if row is None or row.gate_id != gate_id:
+        found = uow.queue.entry(entry_id)
+        if found is None or found.gate_id != gate_id:
             raise NotFound(f"queue entry {entry_id} does not exist at {gate_id}")
-        model.ensure_entry_may(row.status, status)
-        with editing(uow, gate_id, row.direction, now) as board:
+        with editing(uow, gate_id, found.direction, now) as board:
+            # Read again under the queue's lock: a concurrent outcome may have landed since.
+            row = uow.queue.entry_for_update(entry_id)
+            assert row is not None  # entries are never deleted
+            model.ensure_entry_may(row.status, status)
             board.leave(str(row.id))
             row.status, row.left_at = status, now
             read = _read(board, row, now)
@@ -385,12 +388,10 @@ def _ensure_sees_gate(actor: Actor, gate_id: str) -> None:
 
 
 def _may_see(uow: UnitOfWork, actor: Actor, row: QueueEntryRow) -> bool:
-    if actor.role == "authority":
+    # The entry keeps its trip's owner and gate, which settles most look-ups without a query;
+    # a company's trucks need the trip.
+    if actor.scope.allows(owner_id=row.owner_id, gate_id=row.gate_id):
         return True
-    if actor.role == "operator":
-        return actor.gate_id == row.gate_id
-    if actor.role in ("driver", "forwarder") and row.owner_id == actor.user_id:
-        return True  # owners see their trips; the entry keeps the owner, so skip three queries
     return uow.declarations.get_visible(row.declaration_id, actor) is not None
 
 

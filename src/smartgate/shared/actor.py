@@ -1,10 +1,14 @@
-"""Who is acting: every use-case receives one, so each context can apply its own rules."""
+"""Who is acting, and what each role may see: every use-case receives an Actor, and every
+context filters by the one Scope written here."""
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Role = Literal["driver", "forwarder", "operator", "authority", "peer"]
 ROLES: tuple[Role, ...] = ("driver", "forwarder", "operator", "authority", "peer")
+
+# Machine accounts reach only the endpoints made for them; every other path answers 403.
+MACHINE_PATHS: dict[Role, str] = {"peer": "/api/v1/exchange/"}
 
 
 @dataclass(frozen=True)
@@ -16,3 +20,51 @@ class Actor:
     role: Role
     company: str | None = None
     gate_id: str | None = None  # operators only
+
+    @property
+    def scope(self) -> "Scope":
+        """The trips (and their bookings, places in line and notices) this actor may see."""
+        return scope_of(self)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A record is visible when any of the set fields matches it, or when `everything` is.
+    An unset field never matches: an actor without a company sees no company's records."""
+
+    everything: bool = False
+    owner_id: int | None = None
+    company: str | None = None
+    gate_id: str | None = None
+
+    def terms(self) -> dict[str, Any]:
+        """The set fields and their values: owner_id, company, gate_id."""
+        found = {"owner_id": self.owner_id, "company": self.company, "gate_id": self.gate_id}
+        return {field: value for field, value in found.items() if value is not None}
+
+    def allows(self, **record: Any) -> bool:
+        """Whether a record with these owner_id / company / gate_id values is visible."""
+        return self.everything or any(
+            record.get(field) == value for field, value in self.terms().items()
+        )
+
+
+def scope_of(actor: Actor) -> Scope:
+    """A driver sees their own trips, a forwarder also their company's, an operator their
+    gate's, the authority every gate of its side; a peer no trip at all."""
+    if actor.role == "authority":
+        return Scope(everything=True)
+    if actor.role == "operator":
+        return Scope(gate_id=actor.gate_id) if actor.gate_id else Scope()
+    if actor.role == "forwarder":
+        return Scope(owner_id=actor.user_id, company=actor.company or None)
+    if actor.role == "driver":
+        return Scope(owner_id=actor.user_id)
+    return Scope()
+
+
+def may_reach(role: Role, path: str) -> bool:
+    """Whether an account of this role may call `path` at all (machine roles: their own
+    endpoints only)."""
+    own = MACHINE_PATHS.get(role)
+    return own is None or path.startswith(own)

@@ -23,7 +23,11 @@ class Conflict(DomainError):
 
 
 class TooManyRequests(DomainError):
-    """The caller asks faster than the rules allow; try again later."""
+    """The caller asks faster than the rules allow; try again in `retry_after` seconds."""
+
+    def __init__(self, message: "str | Wording" = "", *, retry_after: int = 60) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class Forbidden(DomainError):

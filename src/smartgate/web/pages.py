@@ -69,8 +69,17 @@ def render(
     }
     response = templates.TemplateResponse(request, name, context, block_name=block)
     if request.query_params.get("lang") in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        response.set_cookie(
+            i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure_cookies(request)
+        )
     return response
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies go out marked Secure: as configured, or when the page came over
+    HTTPS (as a trusted proxy says)."""
+    setting = request.app.state.settings.secure_cookies
+    return setting == "always" or (setting == "auto" and request.url.scheme == "https")
 
 
 def worded(notice: NoticeRead, tz: tzinfo, translate: Callable[[str], str]) -> str:

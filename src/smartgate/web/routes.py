@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from smartgate.api.deps import COOKIE, OptionalActor, SettingsDep, UoW
+from smartgate.api.deps import COOKIE, OptionalActor, SettingsDep, UoW, client_address
 from smartgate.declarations import services as declarations
 from smartgate.declarations.model import CURRENCIES
 from smartgate.declarations.repository import DeclarationFilter
@@ -18,11 +18,12 @@ from smartgate.registry import services as registry
 from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ
-from smartgate.shared.errors import FieldError, ValidationFailed
+from smartgate.shared.errors import FieldError, TooManyRequests, ValidationFailed
 from smartgate.shared.validation import field_errors
+from smartgate.shared.wording import Wording
 from smartgate.web import authority_routes, i18n, queue_routes
 from smartgate.web.forms import declaration_from_form, form_from_declaration
-from smartgate.web.pages import HERE, gate_names, render, sign_in_first
+from smartgate.web.pages import HERE, gate_names, render, secure_cookies, sign_in_first
 
 router = APIRouter(include_in_schema=False)
 COMMON_GOODS = ("081060", "081090", "080450", "080390", "071410", "110814", "400122", "847989")
@@ -43,11 +44,11 @@ def gate_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) ->
 @router.get("/login")
 def login_page(request: Request, actor: OptionalActor, next: str = "/trips") -> HTMLResponse:
     """The sign-in form."""
-    return render(request, "login.html", actor, next=_local_path(next), error=None, username=None)
+    return render(request, "login.html", actor, next=_local_path(next), errors={}, username=None)
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     uow: UoW,
     settings: SettingsDep,
@@ -57,29 +58,44 @@ def login(
 ) -> Response:
     """Check the password and keep the token in an HTTP-only cookie."""
     try:
-        token = identity.sign_in(
+        token = await identity.sign_in(
             uow=uow,
             username=username,
             password=password,
+            address=client_address(request),
             secret=settings.secret_key,
             minutes=settings.token_minutes,
+            demo_mode=settings.demo,
+            hashing=request.app.state.hashing,
         )
-    except identity.BadCredentials:
-        page = render(
-            request,
-            "login.html",
-            None,
-            next=_local_path(next),
-            error="Wrong username or password",
-            username=username,
-        )
-        page.status_code = 401
-        return page
+    except (identity.BadCredentials, TooManyRequests) as refused:
+        return _login_refused(request, username, next, refused)
     response = RedirectResponse(_local_path(next), status_code=303)
     response.set_cookie(
-        COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax"
+        COOKIE,
+        token.access_token,
+        max_age=token.expires_in,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
     )
     return response
+
+
+def _login_refused(request: Request, username: str, next: str, refused: Exception) -> Response:
+    throttled = isinstance(refused, TooManyRequests)
+    page = render(
+        request,
+        "login.html",
+        None,
+        next=_local_path(next),
+        errors={"body": refused.wording if throttled else Wording("Wrong username or password")},
+        username=username,
+    )
+    page.status_code = 429 if throttled else 401
+    if throttled:
+        page.headers["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 def _local_path(target: str) -> str:
@@ -88,10 +104,13 @@ def _local_path(target: str) -> str:
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
-    """Forget the token."""
+def logout(request: Request, uow: UoW, settings: SettingsDep) -> RedirectResponse:
+    """End the sign-in: the token is revoked, not only forgotten by this browser."""
+    token = request.cookies.get(COOKIE)
+    if token:
+        identity.sign_out(uow=uow, token=token, secret=settings.secret_key)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, httponly=True, samesite="lax", secure=secure_cookies(request))
     return response
 
 

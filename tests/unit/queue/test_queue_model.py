@@ -19,6 +19,7 @@ from smartgate.queue.model import (
     eta,
     no_show_fault,
     rate_fault,
+    rate_retry_seconds,
     slot_fault,
 )
 
@@ -192,16 +193,31 @@ def test_a_declaration_runs_out_exactly_its_hours_after_the_expected_arrival(hou
 
 def _record(**facts):
     blank = {
-        "bookings_last_minute": 0, "cancellations": 0, "last_cancelled": None, "no_shows": 0,
-        "last_no_show": None, "live_booking": None,
+        "rate_blocker": None, "cancellations": 0, "last_cancelled": None, "no_shows": 0,
+        "last_no_show": None, "live_booking": None, "trip_booking": None,
     }  # fmt: skip
     return VehicleRecord(**(blank | facts))
 
 
-@given(st.integers(0, 30), st.integers(1, 20))
-def test_rate_limit_refuses_exactly_from_the_limit_on(made, per_minute):
-    fault = rate_fault(_record(bookings_last_minute=made), per_minute)
-    assert (fault is not None) == (made >= per_minute)
+@given(st.lists(st.floats(0, 120), max_size=30), st.integers(1, 20))
+def test_a_request_is_refused_exactly_when_the_minute_holds_the_limit(seconds_ago, per_minute):
+    # Earlier requests of the account, newest first; the rate looks at the one `per_minute`
+    # before this request.
+    earlier = sorted(seconds_ago)
+    blocker = earlier[per_minute - 1] if len(earlier) >= per_minute else None
+    moment = None if blocker is None else NOW - timedelta(seconds=blocker)
+    fault = rate_fault(_record(rate_blocker=moment), per_minute, NOW)
+    in_last_minute = sum(1 for s in earlier if s < 60)
+    assert (fault is not None) == (in_last_minute >= per_minute)
+
+
+@given(st.floats(0, 59.9))
+def test_a_refused_booking_may_retry_when_its_blocker_is_a_minute_old(seconds_ago):
+    blocker = NOW - timedelta(seconds=seconds_ago)
+    record = _record(rate_blocker=blocker)
+    wait = rate_retry_seconds(record, NOW)
+    assert 1 <= wait <= 60
+    assert rate_fault(record, 5, NOW + timedelta(seconds=wait)) is None
 
 
 @given(st.integers(0, 5), st.integers(1, 4), st.integers(0, 240), st.integers(1, 180))

@@ -1,0 +1,19 @@
+"""Which context follows which event of another: the one place contexts meet without
+importing each other's tables."""
+
+from collections.abc import Callable
+from typing import Any
+
+from smartgate.declarations.model import TractorChanged
+from smartgate.queue import services as queue
+from smartgate.uow import UnitOfWork
+
+HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
+    TractorChanged: (queue.follow_new_tractor,),
+}
+
+
+def handle(uow: UnitOfWork, event: object) -> None:
+    """Run every handler of the event in the unit of work that published it."""
+    for handler in HANDLERS.get(type(event), ()):
+        handler(uow, event)
