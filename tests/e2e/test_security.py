@@ -136,6 +136,12 @@ def test_a_burst_of_wrong_passwords_is_throttled_and_the_right_one_waits_too(two
     assert statuses.count(401) == ACCOUNT_ATTEMPTS and statuses.count(429) == 60 - ACCOUNT_ATTEMPTS
     assert all(1 <= int(a.headers["Retry-After"]) <= 900 for a in answers if a.status_code == 429)
     assert _sign_in(two_workers, "driver-guessed", PASSWORD, "198.18.2.1").status_code == 429
+    page = httpx.post(
+        f"{two_workers.url}/login?lang=en", headers=_from("198.18.2.2"),
+        data={"username": "driver-guessed", "password": PASSWORD},
+    )  # fmt: skip
+    assert page.status_code == 429 and "too many failed sign-ins" in page.text
+    assert int(page.headers["Retry-After"]) >= 1
 
 
 def test_one_address_trying_many_accounts_is_throttled(two_workers):

@@ -123,11 +123,17 @@ def test_set_password_outside_demo_mode_makes_a_demo_account_real(uow):
     assert _actor(uow, token, demo_mode=False) is not None
 
 
-def _sign_in(uow, username, password, demo_mode=True, address="192.0.2.1"):
-    return identity.sign_in_now(
+def _sign_in(uow, username, password, demo_mode=True, address="192.0.2.1", hashing=None):
+    signing_in = identity.sign_in(
         uow=uow, username=username, password=password, address=address, secret=SECRET,
-        minutes=MINUTES, demo_mode=demo_mode,
+        minutes=MINUTES, demo_mode=demo_mode, hashing=hashing or _HASHING,
     )  # fmt: skip
+    # On a thread of its own: the browser tests' driver keeps an event loop on this one.
+    return _CALLER.submit(asyncio.run, signing_in).result()
+
+
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
+_CALLER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caller")
 
 
 def test_failed_sign_ins_are_throttled_per_account_even_with_the_right_password(uow):
@@ -169,13 +175,7 @@ def test_passwords_are_checked_on_the_hashing_thread_not_the_callers(uow, monkey
         return checked(password, stored)
 
     monkeypatch.setattr(identity, "verify_password", watched)
-    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
-    signing_in = identity.sign_in(
-        uow=uow, username="driver1", password="demo", address="192.0.2.3", secret=SECRET,
-        minutes=MINUTES, demo_mode=True, hashing=hashing,
-    )  # fmt: skip
-    # In a thread of its own: the browser tests' driver keeps an event loop on this one.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caller") as caller:
-        token = caller.submit(asyncio.run, signing_in).result()
-    hashing.shutdown()
-    assert token.access_token and len(seen) == 1 and seen[0].startswith("hashing")
+    assert _sign_in(uow, "driver1", "demo").access_token
+    with pytest.raises(identity.BadCredentials):
+        _sign_in(uow, "nobody-at-all", "demo")  # an unknown user is checked the same way
+    assert len(seen) == 2 and all(name.startswith("hashing") for name in seen)

@@ -275,17 +275,6 @@ def _finish_sign_in(
     return Token(access_token=token, expires_in=minutes * 60)
 
 
-def sign_in_now(
-    *, uow: UnitOfWork, username: str, password: str, address: str, secret: str,
-    minutes: int, demo_mode: bool,
-) -> Token:  # fmt: skip
-    """`sign_in` on the calling thread, for the CLI and tests."""
-    now = utcnow()
-    stored = _take_attempts(uow, username, address, now, demo_mode)
-    matched = verify_password(password, stored)
-    return _finish_sign_in(uow, username, address, now, matched, secret, minutes)
-
-
 # --- tokens -------------------------------------------------------------------------------
 
 
