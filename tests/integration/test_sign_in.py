@@ -14,7 +14,9 @@ from smartgate.identity import repository as tokens
 from smartgate.identity import services as identity
 from smartgate.identity.security import make_token, read_token
 from smartgate.shared.clock import utcnow
-from smartgate.shared.errors import TooManyRequests
+from smartgate.shared.errors import Conflict, TooManyRequests
+
+from factories import declare
 
 SECRET = "test-secret-of-at-least-thirty-two-characters"
 MINUTES = 60
@@ -104,6 +106,21 @@ def test_a_new_password_voids_earlier_tokens_only(uow):
     assert _actor(uow, after) is not None
     with pytest.raises(identity.BadCredentials):
         _sign_in(uow, "driver2", "demo")
+
+
+def test_a_token_of_a_deleted_account_opens_no_new_account_of_that_name(uow):
+    made = identity.NewUser("reused-name", "a-long-enough-password", "driver", "First")
+    identity.create_user(uow=uow, new=made)
+    old = _token("reused-name")
+    assert _actor(uow, old) is not None
+    identity.delete_user(uow=uow, username="reused-name", token_minutes=MINUTES)
+    assert _actor(uow, old) is None
+    again = identity.NewUser("reused-name", "a-long-enough-password", "authority", "Second")
+    identity.create_user(uow=uow, new=again)
+    assert _actor(uow, old) is None
+    declare(uow, "driver2")
+    with pytest.raises(Conflict, match="disable the account instead"):
+        identity.delete_user(uow=uow, username="driver2", token_minutes=MINUTES)
 
 
 def test_demo_accounts_open_only_in_demo_mode(uow):

@@ -93,6 +93,7 @@ def create_user(*, uow: UnitOfWork, new: NewUser, demo: bool = False) -> UserRea
 
 
 def _row(new: NewUser, *, demo: bool) -> UserRow:
+    now = utcnow()
     return UserRow(
         username=new.username,
         password_hash=hash_password(new.password),
@@ -102,7 +103,9 @@ def _row(new: NewUser, *, demo: bool) -> UserRow:
         gate_id=new.gate_id,
         active=True,
         demo=demo,
-        created_at=utcnow(),
+        created_at=now,
+        # A token of an earlier account of the same name (deleted since) opens nothing.
+        tokens_after=now,
     )
 
 

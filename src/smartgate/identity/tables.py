@@ -24,7 +24,8 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Made by demo mode: signs in only while the instance runs in demo mode.
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    # Tokens issued before this moment are void (the password changed).
+    # Tokens issued before this moment are void: the account was made, or its password
+    # changed, since.
     tokens_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
