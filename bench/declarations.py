@@ -26,21 +26,23 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
-from psycopg import sql
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import URL, make_url
+from sqlalchemy import make_url
 
 from bench.harness import (
     Outcome,
     Post,
     add_server_arguments,
+    bearer,
+    conninfo,
     demo_server,
+    fresh_demo_database,
     in_threads,
     post_concurrently,
+    verdict,
 )
 from smartgate import bootstrap
 from smartgate.config import Settings
@@ -48,7 +50,6 @@ from smartgate.declarations import services as declarations
 from smartgate.declarations.containers import check_digit
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
-from smartgate.identity.services import DEMO_PASSWORD
 from smartgate.shared.clock import VN_TZ, utcnow
 
 BENCH_DATABASE = "smartgate_bench"
@@ -139,44 +140,11 @@ class Numbering:
 # --- database -----------------------------------------------------------------------------
 
 
-def conninfo(url: URL, database: str) -> str:
-    """A libpq URL for `database` on the server `url` names (psycopg knows no '+psycopg')."""
-    plain = url.set(drivername="postgresql", database=database)
-    return plain.render_as_string(hide_password=False)
-
-
-def fresh_bench_database(server_url: str) -> str:
-    """Create `smartgate_bench` if missing and empty its schema; returns its SQLAlchemy URL."""
-    url = make_url(server_url)
-    if not url.drivername.startswith("postgresql"):
-        raise SystemExit(f"the bench needs PostgreSQL, not {url.drivername}")
-    # CREATE DATABASE cannot run inside a transaction, hence autocommit.
-    with psycopg.connect(conninfo(url, "postgres"), autocommit=True) as admin:
-        exists = admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,)
-        ).fetchone()
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
-    with psycopg.connect(conninfo(url, BENCH_DATABASE), autocommit=True) as bench:
-        # Dropping the schema also drops alembic_version, so the migration runs from scratch.
-        bench.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        bench.execute("CREATE SCHEMA public")
-    return url.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-
-
 def stored_declarations(bench_url: str) -> int:
     """How many declarations the bench database holds, to check nothing was lost."""
-    url = make_url(bench_url)
-    with psycopg.connect(conninfo(url, BENCH_DATABASE)) as conn:
+    with psycopg.connect(conninfo(make_url(bench_url))) as conn:
         row = conn.execute("SELECT count(*) FROM declarations").fetchone()
     return int(row[0]) if row else 0
-
-
-def prepare(bench_url: str) -> Settings:
-    """Migrate the bench database and load gates and demo users, as `serve --demo` does."""
-    settings = Settings(database_url=bench_url, demo=True, side="VN")
-    bootstrap.prepare(settings)
-    return settings
 
 
 # --- phase 1: the use-case ----------------------------------------------------------------
@@ -197,7 +165,9 @@ def progress_bar() -> Progress:
 def bench_service(settings: Settings, numbering: Numbering, count: int, callers: int) -> float:
     """Declarations per second through `services.declare`, as forwarder1, from `callers`
     threads at once (each with its own unit of work), as a server's request threads call it."""
-    actor = identity.actor_for_username(uow=bootstrap.unit_of_work(settings), username=FORWARDER)
+    actor = identity.actor_for_username(
+        uow=bootstrap.unit_of_work(settings), username=FORWARDER, demo_mode=True
+    )
     # Parsing JSON into DeclarationCreate is the API's job, not the use-case's: do it untimed.
     warm_up = [DeclarationCreate.model_validate(p) for p in numbering.payloads(WARM_UP)]
     timed = [DeclarationCreate.model_validate(p) for p in numbering.payloads(count)]
@@ -221,17 +191,6 @@ def bench_service(settings: Settings, numbering: Numbering, count: int, callers:
 # --- phase 2: HTTP ------------------------------------------------------------------------
 
 
-def sign_in(base: str) -> str:
-    """A bearer token for forwarder1 through the OAuth2 password flow."""
-    answer = httpx.post(
-        f"{base}/api/v1/auth/token",
-        data={"username": FORWARDER, "password": DEMO_PASSWORD},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return str(answer.json()["access_token"])
-
-
 def encoded(payloads: list[dict[str, Any]]) -> list[bytes]:
     """Request bodies, encoded up front so the clients do as little as possible while timed."""
     return [json.dumps(p).encode() for p in payloads]
@@ -244,7 +203,7 @@ def bench_http(
     # The clients share two CPUs (or however many) with the server, so keep them lean.
     warm_up, timed = encoded(numbering.payloads(WARM_UP)), encoded(numbering.payloads(count))
     with demo_server(settings.database_url, log, workers) as (base, _):
-        headers = {"Authorization": f"Bearer {sign_in(base)}"}
+        headers = bearer(base, FORWARDER)
         posts = [Post("/api/v1/declarations", headers, body) for body in warm_up + timed]
         warmed, _ = post_concurrently(base, posts[:WARM_UP], clients, CREATED)
         report_statuses(warmed, "warm-up")
@@ -276,11 +235,6 @@ def report_statuses(outcome: Outcome, phase: str) -> None:
 
 
 # --- summary ------------------------------------------------------------------------------
-
-
-def verdict(passed: bool) -> str:
-    """PASS or FAIL, coloured."""
-    return "[green]PASS[/]" if passed else "[red]FAIL[/]"
 
 
 def summary(
@@ -337,8 +291,8 @@ def main() -> None:
         f"[bold]smartgate declaration bench[/]: {args.count:,} per path, "
         f"{args.clients} HTTP clients, {os.cpu_count()} CPUs shared by server and clients"
     )
-    bench_url = fresh_bench_database(args.server_url)
-    settings = prepare(bench_url)
+    settings = fresh_demo_database(args.server_url, BENCH_DATABASE)
+    bench_url = settings.database_url
     console.print(f"prepared {make_url(bench_url).render_as_string()} (demo, VN side)")
     before = stored_declarations(bench_url)  # what the demo data holds already
     numbering = Numbering(seed=1)

@@ -1,8 +1,10 @@
-"""Benchmark: the waiting area at 100,000 trucks, and slot bookings from 32 HTTP clients.
+"""Benchmark: the waiting area at 100,000 trucks, slot bookings from 32 HTTP clients, and a
+rush of 2,000 bookings released at once.
 
     python -m bench.queue [--sizes 1000,10000,100000] [--service-sizes 1000,100000]
                           [--lookups 2000] [--calls 300] [--bookings 6000] [--clients 32]
-                          [--parts model,services,http] [--server-url URL]
+                          [--rush-connections 300] [--parts model,services,http,rush]
+                          [--server-url URL]
 
 Part 1 times the pure ordering model, `GateQueue.position` and `GateQueue.call_next`, at each
 size: p50 and p99 in µs, and how the cost grows from the smallest size to the largest
@@ -23,6 +25,18 @@ Part 3 starts `smartgate serve` on the bench database; 32 client threads POST
 places than requests so that slots fill up under contention. Then SQL checks that no slot
 holds more active bookings than its quota and that every slot counter equals its bookings.
 
+Part 4 is the slot-release rush, as when bots and drivers all hit a new day at midnight: 190
+drivers and 10 forwarders of one company, accounts created through the identity service and
+signed in once over HTTP, each with 10 trucks declared at Chi Ma. 2,000 booking requests for
+the 360 places of the booking window's last whole day wait on 300 open connections, then go
+at once; the forwarders' bots lead, each asking for 30 of the company's trucks. The gate keeps
+its default rules, 10 bookings a minute per account among them. Targets: no 5xx and no
+dropped connection, every refusal a 409 or a 429, no slot over its quota (by SQL, against the
+quotas GET /api/v1/gates/chi-ma/slots lists), no account given more places than the rate
+limit; p99 latency is printed, and first come, first served is measured: the share of the
+places won by the earliest half of the requests by send time (1.0 = first come first served,
+0.5 = random), beside what strict first come, first served of the same requests would give.
+
 The bench works only in its own database `smartgate_bench_queue`: it creates it when missing,
 empties its schema at the start and leaves the data behind for inspection. It prints each
 figure beside its target and exits 0: it is a benchmark, not a test.
@@ -39,14 +53,13 @@ import math
 import os
 import random
 import secrets
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -54,16 +67,25 @@ import psycopg
 from psycopg import sql
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import URL, make_url
+from sqlalchemy import make_url
 
 from bench.harness import (
+    Answer,
+    Latencies,
     Outcome,
     Post,
     add_server_arguments,
+    banner,
+    bearer,
+    conninfo,
     cpu_seconds,
     demo_server,
+    each_in_threads,
+    fresh_demo_database,
+    post_at_once,
     post_concurrently,
     postgres_cpu_seconds,
+    verdict,
 )
 from smartgate import bootstrap
 from smartgate.config import Settings
@@ -71,7 +93,7 @@ from smartgate.declarations import services as declarations
 from smartgate.declarations.plates import plate_key
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
-from smartgate.identity.services import DEMO_PASSWORD
+from smartgate.identity.services import NewUser
 from smartgate.policy.schemas import CapacityIn
 from smartgate.queue import boards, planning, services, waiting
 from smartgate.queue.model import CallRules, GateQueue, Waiting, build_queue, hour_start
@@ -85,7 +107,6 @@ P99_TARGET_MS = 5.0
 BOOKING_TARGET = 300.0  # bookings created per second over HTTP
 QUEUE_GATE, BOOKING_GATE, DIRECTION = "huu-nghi", "tan-thanh", "export"
 OPERATOR, AUTHORITY, DRIVER = "operator-huunghi", "authority-vn", "driver1"
-BOOKERS = ("driver1", "driver2", "forwarder1")
 BOOKING_CAPACITY = 100  # trucks per hour both sides declare at the booking gate: quota 75
 # The same UTC hours on each side's clock (China is an hour ahead), so every slot has 100.
 BOOKING_HOURS = {"VN": (7, 19), "CN": (8, 20)}
@@ -159,31 +180,6 @@ def bench_start() -> datetime:
 
 
 # --- latency figures ----------------------------------------------------------------------
-
-
-@dataclass
-class Latencies:
-    """Seconds each call of one operation took."""
-
-    samples: list[float] = field(default_factory=list)
-
-    def timed(self, call: Callable[[], object]) -> object:
-        started = time.perf_counter()
-        result = call()
-        self.samples.append(time.perf_counter() - started)
-        return result
-
-    def percentile(self, share: int) -> float:
-        return statistics.quantiles(self.samples, n=100, method="inclusive")[share - 1]
-
-    @property
-    def rate(self) -> float:
-        return len(self.samples) / sum(self.samples)
-
-
-def verdict(passed: bool) -> str:
-    """PASS or FAIL, coloured."""
-    return "[green]PASS[/]" if passed else "[red]FAIL[/]"
 
 
 @dataclass
@@ -310,43 +306,21 @@ def built_queue(size: int, rng: random.Random, now: datetime) -> tuple[GateQueue
 # --- the bench database -------------------------------------------------------------------
 
 
-def conninfo(url: URL) -> str:
-    """A libpq URL for psycopg, which knows no '+psycopg' driver suffix."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def fresh_bench_database(server_url: str) -> Settings:
-    """Create the bench database if missing, empty its schema, migrate and fill it with the
-    demo gates and users; returns settings pointing at it."""
-    url = make_url(server_url)
-    if not url.drivername.startswith("postgresql"):
-        raise SystemExit(f"the bench needs PostgreSQL, not {url.drivername}")
-    # CREATE DATABASE cannot run inside a transaction, hence autocommit.
-    with psycopg.connect(conninfo(url.set(database="postgres")), autocommit=True) as admin:
-        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DATABASE,))
-        if found.fetchone() is None:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
-    bench_url = url.set(database=BENCH_DATABASE)
-    with psycopg.connect(conninfo(bench_url), autocommit=True) as bench:
-        bench.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        bench.execute("CREATE SCHEMA public")
-    settings = Settings(
-        database_url=bench_url.render_as_string(hide_password=False), demo=True, side="VN"
-    )
-    bootstrap.prepare(settings)
-    return settings
-
-
 def connect(settings: Settings) -> psycopg.Connection:
     """A plain psycopg connection to the bench database, for loading and checking rows."""
     return psycopg.connect(conninfo(make_url(settings.database_url)))
+
+
+def bench_actor(uow: UnitOfWork, username: str) -> Actor:
+    """The actor of a user of the bench database, which runs in demo mode."""
+    return identity.actor_for_username(uow=uow, username=username, demo_mode=True)
 
 
 def declare_capacity(
     uow: UnitOfWork, gate_id: str, trucks_per_hour: int, hours: dict[str, tuple[int, int]]
 ) -> None:
     """Each side declares the same standing figure for its local hours, e.g. {"VN": (7, 19)}."""
-    authority = identity.actor_for_username(uow=uow, username=AUTHORITY)
+    authority = bench_actor(uow, AUTHORITY)
     for side, (start, end) in hours.items():
         data = CapacityIn(
             direction=DIRECTION, trucks_per_hour=trucks_per_hour, from_hour=start, to_hour=end,
@@ -442,8 +416,8 @@ def bench_services(
     load = time.perf_counter() - started
     boards.forget_all()  # the rows were replaced behind the boards' back
     uow = bootstrap.unit_of_work(settings)
-    driver = identity.actor_for_username(uow=uow, username=DRIVER)
-    operator = identity.actor_for_username(uow=uow, username=OPERATOR)
+    driver = bench_actor(uow, DRIVER)
+    operator = bench_actor(uow, OPERATOR)
 
     def position(entry_id: uuid.UUID) -> object:
         return waiting.position(uow=uow, actor=driver, entry_id=entry_id, now=clock.tick())
@@ -526,27 +500,39 @@ def slot_quotas(uow: UnitOfWork, places: int) -> dict[datetime, int]:
     return quotas
 
 
-def declare_trips(uow: UnitOfWork, count: int) -> list[tuple[str, uuid.UUID]]:
-    """`count` declared trips at the booking gate, each truck its own plate, shared out
-    between the booking accounts; returns (username, declaration id) pairs."""
+def booking_accounts(clients: int) -> list[NewUser]:
+    """One driver account per client: each account's requests are counted one at a time
+    (the per-account rate limit), as a real account's few requests are."""
+    return [
+        NewUser(f"bench-booker-{n:02d}", ACCOUNT_PASSWORD, "driver", f"Tài xế {n:02d}")
+        for n in range(clients)
+    ]
+
+
+def declare_trips(uow: UnitOfWork, count: int, usernames: list[str]) -> list[tuple[str, uuid.UUID]]:
+    """`count` declared trips at the booking gate, each truck its own plate, the i-th of the
+    account i modulo their number (so each client, sent every clients-th request, books for
+    one account); returns (username, declaration id) pairs in that order."""
     arrival = (utcnow() + timedelta(days=1)).astimezone(VN_TZ)
-    trips = []
-    for number, username in enumerate(BOOKERS):
-        actor = identity.actor_for_username(uow=uow, username=username)
-        indexes = range(number, count, len(BOOKERS))
-        items = [trip_to_book(i, arrival) for i in indexes]
+    trips: list[tuple[int, str, uuid.UUID]] = []
+    for number, username in enumerate(usernames):
+        actor = bench_actor(uow, username)
+        indexes = range(number, count, len(usernames))
+        items = [trip_to_book(BOOKING_GATE, plate(i, "LD"), arrival) for i in indexes]
         outcome = declarations.declare_many(uow=uow, actor=actor, items=items)
-        trips += [(username, trip_id) for trip_id in outcome.created]
-    return trips
+        trips += [
+            (i, username, trip_id) for i, trip_id in zip(indexes, outcome.created, strict=True)
+        ]
+    return [(username, trip_id) for _, username, trip_id in sorted(trips)]
 
 
-def trip_to_book(index: int, arrival: datetime) -> DeclarationCreate:
-    """A durian truck leaving through the booking gate."""
+def trip_to_book(gate_id: str, tractor_plate: str, arrival: datetime) -> DeclarationCreate:
+    """A durian truck leaving through a gate."""
     return DeclarationCreate.model_validate(
         {
-            "gate_id": BOOKING_GATE,
+            "gate_id": gate_id,
             "direction": DIRECTION,
-            "tractor_plate": plate(index, "LD"),
+            "tractor_plate": tractor_plate,
             "driver_name": "Trần Văn Bình",
             "expected_arrival": arrival,
             "goods": [
@@ -561,17 +547,6 @@ def trip_to_book(index: int, arrival: datetime) -> DeclarationCreate:
             ],
         }
     )
-
-
-def bearer(base: str, username: str) -> dict[str, str]:
-    """Authorization headers for a demo user, through the OAuth2 password flow."""
-    answer = httpx.post(
-        f"{base}/api/v1/auth/token",
-        data={"username": username, "password": DEMO_PASSWORD},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def lift_rate_limit(base: str) -> tuple[int, int]:
@@ -599,11 +574,13 @@ def booking_requests(
 ) -> list[Request]:
     """Each trip asks for a random slot of the pool."""
     return [
-        Request(username, json.dumps(
-            {"declaration_id": str(trip_id), "slot_start": rng.choice(slots).isoformat()}
-        ).encode())
-        for username, trip_id in trips
-    ]  # fmt: skip
+        Request(username, booking_body(trip_id, rng.choice(slots))) for username, trip_id in trips
+    ]
+
+
+def booking_body(trip_id: uuid.UUID, slot: datetime) -> bytes:
+    """The JSON body of POST /api/v1/bookings."""
+    return json.dumps({"declaration_id": str(trip_id), "slot_start": slot.isoformat()}).encode()
 
 
 BOOKED_OR_FULL = frozenset({201, 409})
@@ -632,20 +609,23 @@ def bench_http(
     uow = bootstrap.unit_of_work(settings)
     warm_up = clients * WARM_UP
     quotas = slot_quotas(uow, round((warm_up + count) * FILL))
-    requests = booking_requests(declare_trips(uow, warm_up + count), list(quotas), rng)
+    accounts = booking_accounts(clients)
+    create_accounts(uow, accounts)
+    usernames = [a.username for a in accounts]
+    requests = booking_requests(declare_trips(uow, warm_up + count, usernames), list(quotas), rng)
     with (
         tempfile.TemporaryDirectory() as tmp,
         demo_server(settings.database_url, Path(tmp) / "log", workers) as (base, pid),
     ):
         rate_limit = lift_rate_limit(base)
-        headers = {username: bearer(base, username) for username in BOOKERS}
+        headers = {name: bearer(base, name, ACCOUNT_PASSWORD) for name in usernames}
         posts = [Post("/api/v1/bookings", headers[r.username], r.body) for r in requests]
         warmed, _ = post_concurrently(base, posts[:warm_up], clients, BOOKED_OR_FULL)
         before = (cpu_seconds(pid), postgres_cpu_seconds(), time.process_time())
         outcome, seconds = post_concurrently(base, posts[warm_up:], clients, BOOKED_OR_FULL)
         after = (cpu_seconds(pid), postgres_cpu_seconds(), time.process_time())
         cpu = (after[0] - before[0], after[1] - before[1], after[2] - before[2])
-    overbooked, miscounted, stored = check_slots(settings, quotas)
+    overbooked, miscounted, stored = check_slots(settings, BOOKING_GATE, quotas)
     created = warmed.statuses[201] + outcome.statuses[201]
     return BookingFigures(
         clients, outcome, seconds, cpu, rate_limit, len(quotas), overbooked, miscounted,
@@ -654,22 +634,22 @@ def bench_http(
 
 
 def check_slots(
-    settings: Settings, quotas: dict[datetime, int]
+    settings: Settings, gate_id: str, quotas: dict[datetime, int]
 ) -> tuple[list[str], list[str], int]:
-    """Slots holding more active bookings than their quota, slots whose counter disagrees with
-    their bookings, and how many bookings the gate holds."""
+    """Slots of the gate holding more active bookings than their quota, slots whose counter
+    disagrees with their bookings, and how many bookings the gate holds."""
     with connect(settings) as conn:
         per_slot = conn.execute(
             # Bookings that were used at the gate keep their place in the counter.
             "SELECT slot_start, count(*) FILTER (WHERE status = 'active'), "
             "count(*) FILTER (WHERE status IN ('active', 'held', 'used')) "
             "FROM bookings WHERE gate_id = %s AND direction = %s GROUP BY slot_start",
-            (BOOKING_GATE, DIRECTION),
+            (gate_id, DIRECTION),
         ).fetchall()
         counters = dict(
             conn.execute(
                 "SELECT slot_start, booked FROM slot_counts WHERE gate_id = %s AND direction = %s",
-                (BOOKING_GATE, DIRECTION),
+                (gate_id, DIRECTION),
             ).fetchall()
         )
     active = {slot: count for slot, count, _ in per_slot}
@@ -727,6 +707,333 @@ def booking_tables(f: BookingFigures) -> tuple[Table, Table]:
     return speed, check
 
 
+# --- part 4: the slot-release rush --------------------------------------------------------
+
+RUSH_GATE = "chi-ma"
+RUSH_CAPACITY = 40  # trucks per hour both sides declare at the rush gate: quota 30, 12 hours
+RUSH_DRIVERS, RUSH_FORWARDERS = 190, 10
+RUSH_COMPANY = "Vận tải Chi Lăng"
+ACCOUNT_PASSWORD = "rush-at-midnight"  # accounts outside the demo need 10 characters or more
+TRIPS_PER_ACCOUNT = 10
+RUSH_REQUESTS = 2_000
+# A forwarder's bot asks for trucks of the whole company fleet: colleagues' requests meet on
+# the same truck (409), and one account could win more places than the rate limit allows. The
+# bots fire the instant the day opens, so their requests lead the connections: with 300
+# connections all 300 leave in the first wave, 30 at once from each forwarder.
+FORWARDER_REQUESTS = 30
+REFUSALS = frozenset({409, 429})
+SIGN_IN_THREADS = 4  # each sign-in costs the server an argon2 check: keep both workers busy
+
+
+@dataclass(frozen=True)
+class RushRequest:
+    """One booking request of the rush: who sends it, for which trip, at which slot."""
+
+    username: str
+    trip_id: uuid.UUID
+    slot: datetime
+
+
+def rush_accounts() -> list[NewUser]:
+    """The drivers, and the forwarders of one company, who rush."""
+    drivers = [
+        NewUser(f"rush-driver-{n:03d}", ACCOUNT_PASSWORD, "driver", f"Tài xế {n:03d}")
+        for n in range(RUSH_DRIVERS)
+    ]
+    forwarders = [
+        NewUser(f"rush-forwarder-{n:02d}", ACCOUNT_PASSWORD, "forwarder", f"Điều độ {n:02d}",
+                company=RUSH_COMPANY)
+        for n in range(RUSH_FORWARDERS)
+    ]  # fmt: skip
+    return drivers + forwarders
+
+
+def create_accounts(uow: UnitOfWork, accounts: list[NewUser]) -> None:
+    """Create the accounts through the identity service, one after the other: each argon2
+    hash already keeps every CPU busy for about a tenth of a second."""
+    for new in accounts:
+        identity.create_user(uow=uow, new=new)
+
+
+def declare_rush_trips(
+    uow: UnitOfWork, accounts: list[NewUser], arrival: datetime
+) -> dict[str, list[uuid.UUID]]:
+    """TRIPS_PER_ACCOUNT declared trips per account at the rush gate, each truck its own
+    plate; returns username -> trip ids."""
+    trips = {}
+    for number, account in enumerate(accounts):
+        actor = bench_actor(uow, account.username)
+        first = number * TRIPS_PER_ACCOUNT
+        items = [
+            trip_to_book(RUSH_GATE, plate(index, "K"), arrival)
+            for index in range(first, first + TRIPS_PER_ACCOUNT)
+        ]
+        outcome = declarations.declare_many(uow=uow, actor=actor, items=items)
+        if outcome.failed:
+            raise SystemExit(f"declaring {account.username}'s trips failed: {outcome.failed}")
+        trips[account.username] = outcome.created
+    return trips
+
+
+def rush_requests(
+    trips: dict[str, list[uuid.UUID]],
+    forwarders: list[str],
+    slots: list[datetime],
+    rng: random.Random,
+) -> list[RushRequest]:
+    """RUSH_REQUESTS requests, each for a random slot of the day: first every forwarder's
+    bot asks for FORWARDER_REQUESTS trucks of its company's fleet, then the drivers for their
+    own trucks, one request a truck, shared out as evenly as the total allows; each group in
+    random order."""
+    fleet = [trip for name in forwarders for trip in trips[name]]
+    bots = [(name, trip) for name in forwarders for trip in rng.sample(fleet, FORWARDER_REQUESTS)]
+    drivers = [name for name in trips if name not in forwarders]
+    # Truck by truck across the drivers, so that no driver asks for two more than another.
+    own = [(name, trips[name][turn]) for turn in range(TRIPS_PER_ACCOUNT) for name in drivers]
+    people = own[: RUSH_REQUESTS - len(bots)]
+    rng.shuffle(bots)
+    rng.shuffle(people)
+    return [RushRequest(name, trip, rng.choice(slots)) for name, trip in bots + people]
+
+
+def listed_quotas(base: str, day: date) -> dict[datetime, int]:
+    """The rush day's slots and their quotas, as GET /api/v1/gates/{gate}/slots lists them."""
+    answer = httpx.get(
+        f"{base}/api/v1/gates/{RUSH_GATE}/slots",
+        params={"date": day.isoformat(), "direction": DIRECTION},
+        timeout=30,
+    ).raise_for_status()
+    return {datetime.fromisoformat(s["start"]): s["quota"] for s in answer.json()["slots"]}
+
+
+def signed_in(base: str, usernames: list[str]) -> dict[str, dict[str, str]]:
+    """Sign every account in once, with its right password (sign-in is throttled on
+    failures); returns username -> Authorization headers."""
+    headers: dict[str, dict[str, str]] = {}
+
+    def sign_in(username: str) -> None:
+        headers[username] = bearer(base, username, ACCOUNT_PASSWORD)
+
+    each_in_threads(sign_in, usernames, SIGN_IN_THREADS)
+    return headers
+
+
+@dataclass
+class RushFigures:
+    """What the rush sent and got back, and what SQL found in the slots afterwards."""
+
+    day: date
+    connections: int
+    requests: list[RushRequest]
+    answers: list[Answer]  # in the order of `requests`
+    quotas: dict[datetime, int]
+    rate_limit: int  # the gate's bookings_per_minute, left at its default
+    overbooked: list[str]
+    miscounted: list[str]
+    stored: int
+
+
+def bench_rush(
+    settings: Settings, connections: int, workers: int, rng: random.Random
+) -> RushFigures:
+    """Declare the accounts' trucks for the last whole day of the booking window, sign every
+    account in, then release all booking requests at once; check the slots by SQL."""
+    uow = bootstrap.unit_of_work(settings)
+    rules = planning.gate_rules(uow=uow, gate_id=RUSH_GATE)
+    today = utcnow().astimezone(VN_TZ).date()
+    day = today + timedelta(days=rules.window_days - 1)
+    accounts = rush_accounts()
+    create_accounts(uow, accounts)
+    arrival = datetime(day.year, day.month, day.day, 12, tzinfo=VN_TZ)
+    trips = declare_rush_trips(uow, accounts, arrival)
+    forwarders = [account.username for account in accounts if account.role == "forwarder"]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        demo_server(settings.database_url, Path(tmp) / "log", workers) as (base, _),
+    ):
+        quotas = listed_quotas(base, day)
+        requests = rush_requests(trips, forwarders, sorted(quotas), rng)
+        headers = signed_in(base, [account.username for account in accounts])
+        posts = [
+            Post("/api/v1/bookings", headers[r.username], booking_body(r.trip_id, r.slot))
+            for r in requests
+        ]
+        answers = post_at_once(base, posts, connections)
+    overbooked, miscounted, stored = check_slots(settings, RUSH_GATE, quotas)
+    return RushFigures(
+        day, connections, requests, answers, quotas, rules.bookings_per_minute, overbooked,
+        miscounted, stored,
+    )  # fmt: skip
+
+
+def send_order(answers: list[Answer]) -> list[int]:
+    """The requests' indexes, earliest sent first."""
+    return sorted(range(len(answers)), key=lambda index: answers[index].sent)
+
+
+def strictly_first_come(f: RushFigures, order: list[int], limit: float) -> set[int]:
+    """The requests strict first come, first served would grant, taken in send order: a
+    place while the slot has one left, the truck holds none yet and the account has won
+    fewer than `limit`."""
+    left = dict(f.quotas)
+    booked: set[uuid.UUID] = set()
+    won: Counter[str] = Counter()
+    granted = set()
+    for index in order:
+        request = f.requests[index]
+        free = left[request.slot] and request.trip_id not in booked
+        if free and won[request.username] < limit:
+            left[request.slot] -= 1
+            booked.add(request.trip_id)
+            won[request.username] += 1
+            granted.add(index)
+    return granted
+
+
+def places_per_account(f: RushFigures, granted: set[int]) -> Counter[str]:
+    """How many of the granted requests each account sent."""
+    return Counter(f.requests[index].username for index in granted)
+
+
+def won_places(f: RushFigures) -> set[int]:
+    """The requests answered 201."""
+    return {index for index, answer in enumerate(f.answers) if answer.status == 201}
+
+
+def over_limit(f: RushFigures, granted: set[int]) -> dict[str, int]:
+    """Accounts granted more places than the gate's bookings a minute, and how many."""
+    per_account = places_per_account(f, granted)
+    return {name: places for name, places in per_account.items() if places > f.rate_limit}
+
+
+def early_half_shares(
+    requests: list[RushRequest], order: list[int], granted: set[int]
+) -> tuple[float, float]:
+    """Of the places granted, the share the earliest half of the requests won (1.0 = first
+    come first served, 0.5 = random); and the share of the earliest half whose truck got a
+    place, by that request or another."""
+    early = order[: len(order) // 2]
+    booked = {requests[index].trip_id for index in granted}
+    places = sum(index in granted for index in early) / len(granted) if granted else math.nan
+    trucks = sum(requests[index].trip_id in booked for index in early) / len(early)
+    return places, trucks
+
+
+def status_column(answer: Answer) -> str:
+    """An answer's column in the status table: 409s by their reason, read from the message."""
+    if answer.status != 409:
+        return str(answer.status) if answer.status in {201, 429} else "other"
+    text = answer.body.decode(errors="replace")
+    if "is full" in text:
+        return "409 full"
+    return "409 truck booked" if "already holds" in text else "409 other"
+
+
+def rush_tables(f: RushFigures) -> tuple[Table, Table]:
+    """Part 4's answers and latencies, then each target with its verdict."""
+    statuses = Counter(answer.status for answer in f.answers)
+    columns = Counter(status_column(answer) for answer in f.answers if answer.status)
+    latencies = Latencies([answer.seconds for answer in f.answers if answer.status])
+    burst = max(answer.sent + answer.seconds for answer in f.answers)
+    answers = Table(
+        title=f"Part 4: slot-release rush, {len(f.requests):,} POST /api/v1/bookings at once "
+        f"({RUSH_GATE} {DIRECTION}, {f.day:%Y-%m-%d})",
+        caption=f"{RUSH_DRIVERS} drivers and {RUSH_FORWARDERS} forwarders of one company, "
+        f"{TRIPS_PER_ACCOUNT} trucks each; each forwarder's bot asks first, for "
+        f"{FORWARDER_REQUESTS} of the company's trucks; {f.connections} connections opened "
+        f"first, then released together; "
+        f"the gate's default rules ({f.rate_limit} bookings a minute per account); the "
+        f"server and the clients share {os.cpu_count()} CPUs",
+    )
+    heads = ("201", "409 full", "409 truck booked", "409 other", "429", "other")
+    for column in ("requests", "places", *heads, "no answer", "seconds", "p50 ms", "p99 ms",
+                   "max ms"):  # fmt: skip
+        answers.add_column(column, justify="right")
+    answers.add_row(
+        f"{len(f.requests):,}", f"{sum(f.quotas.values()):,}",
+        *(f"{columns[head]:,}" for head in heads), f"{statuses[0]:,}", f"{burst:.1f}",
+        *(f"{latencies.percentile(p) * 1000:,.0f}" for p in (50, 99)),
+        f"{max(latencies.samples) * 1000:,.0f}",
+    )  # fmt: skip
+    return answers, rush_targets(f, statuses, latencies, burst)
+
+
+def rush_targets(
+    f: RushFigures, statuses: Counter[int], latencies: Latencies, burst: float
+) -> Table:
+    """Each target of the rush with what was found and its verdict."""
+    server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    odd = sum(n for status, n in statuses.items() if status not in {0, 201, *REFUSALS})
+    won = won_places(f)
+    table = Table(
+        title="Part 4: the rush's targets (slots checked by SQL afterwards)",
+        caption="strict = the same requests served one at a time in their send order under "
+        "the gate's rules; no limit = the same without the rate limit, i.e. whether the rush "
+        "could break it at all",
+    )
+    for column in ("check", "found", "target", "result"):
+        table.add_column(column, justify="left" if column == "check" else "right")
+    rows = [
+        ("answers 5xx", f"{server_errors:,}", "0", verdict(not server_errors)),
+        ("dropped connections (no answer)", f"{statuses[0]:,}", "0", verdict(not statuses[0])),
+        ("refusals neither 409 nor 429 (5xx included)", f"{odd:,}", "0", verdict(not odd)),
+        (f"slots holding more active bookings than their quota (of {len(f.quotas)})",
+         str(len(f.overbooked)), "0", verdict(not f.overbooked)),
+        ("slot counters differing from their bookings", str(len(f.miscounted)), "0",
+         verdict(not f.miscounted)),
+        ("bookings stored vs 201 answers", f"{f.stored:,} / {len(won):,}", "equal",
+         verdict(f.stored == len(won))),
+        rate_limit_row(f, won, burst),
+        ("p99 latency", f"{latencies.percentile(99) * 1000:,.0f} ms", "printed", ""),
+        *first_come_rows(f, won),
+    ]  # fmt: skip
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def rate_limit_row(f: RushFigures, won: set[int], burst: float) -> tuple[str, ...]:
+    """Accounts given more places in the burst than the gate's bookings a minute, beside how
+    many strict first come, first served would give more with no limit."""
+    over = over_limit(f, won)
+    could = over_limit(f, strictly_first_come(f, send_order(f.answers), math.inf))
+    most = max(places_per_account(f, won).values(), default=0)
+    return (
+        f"accounts given more than {f.rate_limit} places in the {burst:.0f} s burst (most "
+        f"{most})",
+        str(len(over)), f"0 ({len(could)} with no limit)", verdict(not over),
+    )  # fmt: skip
+
+
+def first_come_rows(f: RushFigures, won: set[int]) -> list[tuple[str, ...]]:
+    """First come, first served, measured three ways beside what strict FCFS of the same
+    requests in their send order (within the rate limit) would give."""
+    order = send_order(f.answers)
+    strict = strictly_first_come(f, order, f.rate_limit)
+    places, trucks = early_half_shares(f.requests, order, won)
+    strict_places, strict_trucks = early_half_shares(f.requests, order, strict)
+    same = len(won & strict) / len(won) if won else math.nan
+    return [
+        ("places won by the earliest half of the requests", f"{places:.2f}",
+         f"1.0 FCFS, 0.5 random (strict: {strict_places:.2f})", ""),
+        ("earliest half's requests whose truck got a place", f"{trucks:.2f}",
+         f"strict: {strict_trucks:.2f}", ""),
+        ("places won by the very request strict FCFS grants", f"{same:.2f}", "strict: 1.00", ""),
+    ]  # fmt: skip
+
+
+def bench_rush_part(settings: Settings, args: argparse.Namespace, rng: random.Random) -> None:
+    """Part 4 with its report: the tables, then a few answers and slots that went wrong."""
+    rush = bench_rush(settings, args.rush_connections, args.workers, rng)
+    for table in rush_tables(rush):
+        console.print(table)
+    odd = [answer for answer in rush.answers if answer.status not in {201, *REFUSALS}]
+    samples = [f"{a.status}: {a.body[:300].decode(errors='replace')}" for a in odd[:3]]
+    over = [f"{name}: {n} places" for name, n in over_limit(rush, won_places(rush)).items()]
+    for line in (samples + rush.overbooked + rush.miscounted + over)[:10]:
+        console.print(f"  [red]{line}[/]")
+
+
 # --- entry point --------------------------------------------------------------------------
 
 
@@ -735,7 +1042,7 @@ def sizes(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
 
-PARTS = ("model", "services", "http")
+PARTS = ("model", "services", "http", "rush")
 
 
 def parts(text: str) -> tuple[str, ...]:
@@ -759,6 +1066,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--bookings", type=int, default=6_000, help="timed booking requests")
     parser.add_argument("--seed", type=int, default=1, help="seed of the made-up trucks")
     parser.add_argument(
+        "--rush-connections", type=int, default=300,
+        help="connections the rush's requests are released on together",
+    )  # fmt: skip
+    parser.add_argument(
         "--parts", type=parts, default=PARTS, help="which parts to run, e.g. services,http"
     )
     add_server_arguments(parser, clients=32, database=BENCH_DATABASE)
@@ -769,10 +1080,7 @@ def main() -> None:
     """Time the model, the use-cases and the HTTP bookings; print each figure by its target."""
     args = arguments()
     rng = random.Random(args.seed)
-    console.print(
-        f"[bold]smartgate queue bench[/] on {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f} (other work on the machine slows every figure)"
-    )
+    console.print(banner("smartgate queue bench"))
     if "model" in args.parts:
         model = bench_model(args.sizes, args.lookups, args.calls, rng)
         console.print(
@@ -783,13 +1091,14 @@ def main() -> None:
                 MICROSECONDS,
             )
         )
-    if "services" not in args.parts and "http" not in args.parts:
+    if not {"services", "http", "rush"} & set(args.parts):
         return
-    settings = fresh_bench_database(args.server_url)
+    settings = fresh_demo_database(args.server_url, BENCH_DATABASE)
     uow = bootstrap.unit_of_work(settings)
     console.print(f"prepared {make_url(settings.database_url).render_as_string()} (demo, VN)")
     declare_capacity(uow, QUEUE_GATE, 1_000, ALL_DAY)  # room to call every timed truck
     declare_capacity(uow, BOOKING_GATE, BOOKING_CAPACITY, BOOKING_HOURS)
+    declare_capacity(uow, RUSH_GATE, RUSH_CAPACITY, BOOKING_HOURS)
     if "services" in args.parts:
         used = [
             bench_services(settings, n, args.lookups, args.calls, rng) for n in args.service_sizes
@@ -807,6 +1116,8 @@ def main() -> None:
         )
     if "http" in args.parts:
         bench_http_part(settings, args, rng)
+    if "rush" in args.parts:
+        bench_rush_part(settings, args, rng)
     console.print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
@@ -816,8 +1127,8 @@ def bench_http_part(settings: Settings, args: argparse.Namespace, rng: random.Ra
     low, high = booked.rate_limit
     console.print(
         f"note: bookings_per_minute at {BOOKING_GATE} raised from {low} to {high:,} "
-        f"(PUT /api/v1/gates/{BOOKING_GATE}/rules as {AUTHORITY}): {len(BOOKERS)} accounts "
-        "make every booking of the run"
+        f"(PUT /api/v1/gates/{BOOKING_GATE}/rules as {AUTHORITY}): one account per client "
+        "makes every booking of the run"
     )
     for table in booking_tables(booked):
         console.print(table)
