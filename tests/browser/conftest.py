@@ -27,9 +27,11 @@ def _chromium_or_skip() -> str:
     pytest.skip(f"{CHROMIUM} not installed (apt install chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module. Not per session: Playwright's sync API keeps
+    an event loop running on this thread while it lives, which would stop every later test
+    that runs a coroutine with asyncio.run."""
     executable = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

@@ -145,12 +145,10 @@ def _sign_in(uow, username, password, demo_mode=True, address="192.0.2.1", hashi
         uow=uow, username=username, password=password, address=address, secret=SECRET,
         minutes=MINUTES, demo_mode=demo_mode, hashing=hashing or _HASHING,
     )  # fmt: skip
-    # On a thread of its own: the browser tests' driver keeps an event loop on this one.
-    return _CALLER.submit(asyncio.run, signing_in).result()
+    return asyncio.run(signing_in)
 
 
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
-_CALLER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caller")
 
 
 def test_failed_sign_ins_are_throttled_per_account_even_with_the_right_password(uow):
