@@ -9,13 +9,11 @@ from sqlalchemy.orm import sessionmaker
 
 from smartgate import migrate
 from smartgate.db import make_engine
-from smartgate.identity import remembered
 from smartgate.identity.services import ensure_demo_users
-from smartgate.queue import boards
 from smartgate.registry import services as registry
-from smartgate.registry.repository import forget_cached_permits
 from smartgate.uow import UnitOfWork
 
+from rollback import rolled_back
 from servers import Server, start_server
 
 PG_ENV = "SMARTGATE_TEST_DATABASE_URL"
@@ -68,23 +66,8 @@ def backend(request: pytest.FixtureRequest, migrated_engines: dict[str, Engine])
 @pytest.fixture
 def uow(backend: Engine) -> Iterator[UnitOfWork]:
     """A unit of work inside a transaction that is rolled back after the test."""
-    connection = backend.connect()
-    outer = connection.begin()
-    factory = sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    _forget_caches()
-    yield UnitOfWork(factory)
-    outer.rollback()
-    _forget_caches()
-    connection.close()
-
-
-def _forget_caches() -> None:
-    # What a rolled-back test cached would not match the rows any more.
-    boards.forget_all()
-    forget_cached_permits()
-    remembered.forget_all()
+    with rolled_back(backend) as unit:
+        yield unit
 
 
 @pytest.fixture(scope="session")

@@ -143,3 +143,36 @@ def test_calibration_reads_events_from_the_database(tmp_path, env, recorded_even
     wrong = run("calibrate", "--sql", "SELECT truck FROM gate_events", env=env)
     assert wrong.returncode == 1
     assert wrong.stderr.strip() == "error: query: missing column(s) event, timestamp, truck_id"
+
+
+def test_a_call_trace_lists_every_truck_of_every_replication_in_call_order(tmp_path, env):
+    trace = tmp_path / "calls.csv"
+    result = run(
+        "mong-cai-2022-04",
+        *("--replications", "2", "--workers", "1", "--days", "3", "--trace", str(trace)),
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    with trace.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "replication", "truck", "channel", "class", "arrived", "called", "served_start",
+        "served_end", "departed",
+    ]  # fmt: skip
+    assert {r["replication"] for r in rows} == {"1", "2"}
+    first = [r for r in rows if r["replication"] == "1"]
+    called = [r for r in first if r["called"]]
+    assert [float(r["called"]) for r in called] == sorted(float(r["called"]) for r in called)
+    # The reopening's rules: backlog first, and no hour past the 10 trucks both sides declared.
+    assert {r["class"] for r in called[:10]} == {"backlog"}
+    per_hour = np.bincount([int(float(r["called"])) for r in called])
+    assert per_hour.max() == 10
+    # Cold chain is suspended: those trucks are listed, never called.
+    never = [r for r in first if not r["called"]]
+    assert never and all(float(r["arrived"]) <= 72 for r in never)
+
+
+def test_a_trace_is_for_one_scenario_not_a_sweep(tmp_path, env):
+    result = run("mong-cai-2022-04", "--lanes", "1,2", "--trace", str(tmp_path / "t.csv"), env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --trace: one scenario at a time, not with a sweep"

@@ -1,20 +1,28 @@
-"""Replays the Móng Cái reopening of 26 April 2022 (seed 004): a backlog of 1,000 trucks,
-cold chain suspended, production inputs and backlog first, drained at the declared capacity."""
+"""Replays the Móng Cái reopening of 26 April 2022 (seed 004) through the gate's use-cases
+under the shipped scenario's policy (the one the simulator plans with): a backlog of 1,000
+trucks, cold chain suspended, backlog and production inputs first, green zone, drained at the
+capacity both sides declared."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
+from smartgate.policy.model import SIDES, effective_capacity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
 from smartgate.queue import planning, waiting
 from smartgate.queue.schemas import ArrivalIn, CallNextIn
+from smartgate.shared.clock import SIDE_TZ
 from smartgate.shared.errors import Conflict
+from smartgate.simulation import scenario
 
 from factories import actor, declaration, goods, plate
 
 GATE = "mong-cai"
-PER_HOUR = 40
+POLICY = scenario.load("mong-cai-2022-04")
+# The scenario's hours are the Vietnamese side's clock.
+OPEN_HOURS = [h for h in range(24) if effective_capacity(POLICY.capacity, POLICY.start, h)]
+PER_HOUR = effective_capacity(POLICY.capacity, POLICY.start, OPEN_HOURS[0])
 REOPENING = (datetime.now(UTC) + timedelta(days=1)).replace(
     hour=1, minute=0, second=0, microsecond=0
 )
@@ -37,17 +45,35 @@ def _arrival(index: int, kind: str) -> datetime:
 def _reopen_with_the_2022_rules(uow) -> None:
     authority = actor(uow, "authority-vn")
     rules = planning.gate_rules(uow=uow, gate_id=GATE).model_dump()
-    rules |= {"priority_order": ["production_input", "backlog"], "backlog_hours": 24}
+    scenario_rules = POLICY.rules
+    rules |= {
+        "priority_order": list(scenario_rules.priority_order),
+        "backlog_hours": scenario_rules.backlog_hours,
+        "live_every": scenario_rules.live_every,
+        "booking_share": scenario_rules.booking_share,
+        "green_zone": scenario_rules.green_zone,
+    }
     planning.set_gate_rules(
         uow=uow, actor=authority, gate_id=GATE, data=GateRulesIO(**rules), now=REOPENING
     )
-    for side in ("VN", "CN"):
+    assert list(range(OPEN_HOURS[0], OPEN_HOURS[-1] + 1)) == OPEN_HOURS, "one opening a day"
+    for side in SIDES:
+        # Each side declares on its own clock.
+        shift = round((_offset(side) - _offset("VN")) / timedelta(hours=1))
         capacity = CapacityIn(
-            direction="export", side=side, trucks_per_hour=PER_HOUR, from_hour=7, to_hour=19
+            direction="export",
+            side=side,
+            trucks_per_hour=PER_HOUR,
+            from_hour=OPEN_HOURS[0] + shift,
+            to_hour=OPEN_HOURS[-1] + 1 + shift,
         )
         planning.declare_capacity(
             uow=uow, actor=authority, gate_id=GATE, data=capacity, own_side="VN", now=REOPENING
         )
+
+
+def _offset(side: str) -> timedelta:
+    return REOPENING.astimezone(SIDE_TZ[side]).utcoffset() or timedelta()
 
 
 def _declare_backlog(uow) -> dict[str, str]:
@@ -55,7 +81,11 @@ def _declare_backlog(uow) -> dict[str, str]:
     items = [
         DeclarationCreate.model_validate(
             declaration(
-                gate_id=GATE, tractor_plate=plate(1000 + i), containers=[], goods=[CARGO[kind]]
+                gate_id=GATE,
+                tractor_plate=plate(1000 + i),
+                containers=[],
+                goods=[CARGO[kind]],
+                delivery_mode="tractor_swap",  # green zone: a contactless handover
             )
         )
         for i, kind in enumerate(KINDS)
@@ -109,11 +139,12 @@ def _drain(uow) -> list[tuple[datetime, list[str]]]:
 def test_mong_cai_reopening(uow):
     _reopen_with_the_2022_rules(uow)
     kinds = _check_in_everyone(uow, _declare_backlog(uow))
+    [cold_chain] = POLICY.suspensions  # from the reopening until lifted
     planning.suspend(
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(
-            reason="cold-chain loads tested first", gate_id=GATE, flags=["cold_chain"]
+            reason=cold_chain.reason, gate_id=GATE, flags=list(cold_chain.scope.flags)
         ),
         now=REOPENING,
     )
@@ -122,6 +153,7 @@ def test_mong_cai_reopening(uow):
 
     assert not [p for p in order if kinds[p] == "cold_chain"], "a cold-chain truck was called"
     assert Counter(kinds[p] for p in order) == {"production_input": 100, "dry": 750, "fresh": 50}
+    # Production inputs waited longest, so they lead the backlog; today's trucks come last.
     assert {kinds[p] for p in order[:100]} == {"production_input"}, "production inputs lead"
     assert {kinds[p] for p in order[100:850]} == {"dry"}, "then the backlog, before today's trucks"
     per_hour = [len(called) for _, called in hours]

@@ -71,6 +71,14 @@ Days = Annotated[float | None, typer.Option(help="Override the scenario's simula
 CsvOut = Annotated[Path | None, typer.Option("--csv", help="Write the results as CSV here.")]
 HtmlOut = Annotated[Path | None, typer.Option("--html", help="Write a Plotly HTML report here.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+TraceOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--trace",
+        help="Write one CSV row per truck of each replication: replication, truck, channel, "
+        "class, arrived, called, served_start, served_end, departed (hours from the start).",
+    ),
+]
 
 
 @app.command()
@@ -94,6 +102,7 @@ def run(
     days: Days = None,
     csv: CsvOut = None,
     html: HtmlOut = None,
+    trace: TraceOut = None,
 ) -> None:
     """Run replications of a scenario, or of every combination of the swept lanes x delivery
     modes x arrival rates, and report means with 95 % confidence intervals."""
@@ -109,8 +118,10 @@ def run(
         )
     except ValueError as error:  # a delivery mode we do not know
         raise DomainError(f"--modes: {error}") from None
+    if trace and variants != [base]:
+        raise DomainError("--trace: one scenario at a time, not with a sweep")
     title = base.name if variants == [base] else f"Sweep of {base.name}"
-    _experiment(variants, replications, workers, seed, csv, html, title=title)
+    _experiment(variants, replications, workers, seed, csv, html, title=title, trace=trace)
 
 
 @app.command()
@@ -327,10 +338,11 @@ def _experiment(
     csv: Path | None,
     html: Path | None,
     title: str,
+    trace: Path | None = None,
 ) -> None:
     from smartgate.simulation import experiment, report
 
-    results = _run_with_progress(scenarios, replications, workers, seed)
+    results = _run_with_progress(scenarios, replications, workers, seed, trace=trace is not None)
     table = Table(
         Column("scenario", overflow="fold"),  # a sweep's variants differ at the end of the name
         *METRICS.values(),
@@ -345,10 +357,16 @@ def _experiment(
         _save(csv, experiment.csv_text(results).encode())
     if html:
         _save(html, report.experiment_report(results, title).encode())
+    if trace:
+        _save(trace, experiment.trace_csv(results[0]).encode())
 
 
 def _run_with_progress(
-    scenarios: Sequence[scenario.Scenario], replications: int, workers: int, seed: int
+    scenarios: Sequence[scenario.Scenario],
+    replications: int,
+    workers: int,
+    seed: int,
+    trace: bool = False,
 ) -> list["ScenarioResult"]:
     from smartgate.simulation import experiment
 
@@ -357,7 +375,7 @@ def _run_with_progress(
     )
     with executor, _progress(len(scenarios) * replications) as advance:
         return experiment.run_experiment(
-            scenarios, replications, seed=seed, executor=executor, progress=advance
+            scenarios, replications, seed=seed, executor=executor, progress=advance, trace=trace
         )
 
 

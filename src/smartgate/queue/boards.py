@@ -23,81 +23,23 @@ from datetime import datetime, timedelta
 
 from sortedcontainers import SortedList
 
-from smartgate.policy.model import GatePolicy, GateRules
-from smartgate.queue.model import GateQueue, Waiting, build_queue, eta, hour_start
+from smartgate.policy.model import GatePolicy
+from smartgate.queue.area import CALL_MEMORY_HOURS, WaitingArea
+from smartgate.queue.model import Waiting, build_queue
 from smartgate.queue.repository import QueueState
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.uow import UnitOfWork
 
-HOUR = timedelta(hours=1)
-# Calls older than this count neither for the pace (last hour) nor the hourly cap.
-CALL_MEMORY = 2 * HOUR
+CALL_MEMORY = timedelta(hours=CALL_MEMORY_HOURS)
 FOLLOW_AT_MOST = 5_000  # entries a change may touch for other processes to follow it
 
 
 @dataclass
-class Board:
-    """One gate and direction as the waiting-area use-cases see it."""
+class Board(WaitingArea):
+    """A waiting area as this process holds it, following the stored rows."""
 
-    queue: GateQueue
-    policy: GatePolicy
-    calls: SortedList  # (called at, entry id) of the trucks called lately
-    called: dict[str, datetime]  # trucks called and not yet through: entry id -> called at
-    synced_at: datetime | None  # when holds last matched the suspensions
+    synced_at: datetime | None = None  # when holds last matched the suspensions
     touched: set[str] = field(default_factory=set)  # entries changed in this version
-
-    @property
-    def rules(self) -> GateRules:
-        return self.policy.rules
-
-    def calls_since(self, moment: datetime) -> int:
-        """Trucks called at or after `moment`."""
-        return len(self.calls) - self.calls.bisect_left((moment,))
-
-    def pace(self, now: datetime) -> float:
-        """Trucks called in the last hour; before any call, what both sides declared."""
-        recent = self.calls_since(now - HOUR)
-        return float(recent) if recent else float(self.policy.capacity_at(hour_start(now)))
-
-    def eta(self, ahead: int, now: datetime) -> datetime | None:
-        """When a truck with `ahead` trucks before it should be called: at the current pace
-        while this hour's capacity lasts, then at each hour's declared capacity (none while
-        the gate is closed)."""
-        this_hour = hour_start(now)
-        capacity = self.policy.capacity_at(this_hour)
-        pace = self.pace(now) if capacity else 0.0
-        room = max(0, capacity - self.calls_since(this_hour))
-
-        def rate(moment: datetime) -> float:
-            hour = hour_start(moment)
-            return pace if hour == this_hour else float(self.policy.capacity_at(hour))
-
-        return eta(now, ahead, rate, room)
-
-    def join(self, truck: Waiting, now: datetime) -> None:
-        """A truck gets in line."""
-        self.queue.add(truck, now)
-        self.touched.add(truck.id)
-
-    def call_next(self, now: datetime) -> Waiting | None:
-        """Take the truck that should cross next out of the line (see `GateQueue.call_next`)."""
-        truck = self.queue.call_next(now)
-        if truck is not None:
-            self.touched.add(truck.id)
-        return truck
-
-    def record_call(self, entry_id: str, at: datetime) -> None:
-        """A truck was called at `at`."""
-        self._remember_call(entry_id, at)
-        self.called[entry_id] = at
-        self.touched.add(entry_id)
-
-    def leave(self, entry_id: str) -> None:
-        """A truck is out of line and not on its way to the border (held, gone, through)."""
-        if entry_id in self.queue:
-            self.queue.remove(entry_id)
-        self.called.pop(entry_id, None)
-        self.touched.add(entry_id)
 
     def take_touched(self) -> set[str]:
         """The entries changed since the last time, forgetting them."""
@@ -112,21 +54,14 @@ class Board:
         if entry.status == "waiting":
             self.queue.add(waiting(entry), now)
         if entry.called_at is not None and entry.called_at >= now - CALL_MEMORY:
-            self._remember_call(entry_id, entry.called_at)
+            self.remember_call(entry_id, entry.called_at)
         if entry.status == "called" and entry.called_at is not None:
             self.called[entry_id] = entry.called_at
         else:
             self.called.pop(entry_id, None)
 
-    def _remember_call(self, entry_id: str, at: datetime) -> None:
-        if (at, entry_id) not in self.calls:
-            self.calls.add((at, entry_id))
-        while self.calls and self.calls[0][0] < at - CALL_MEMORY:
-            self.calls.pop(0)
-
-    def overdue(self, deadline: datetime) -> list[str]:
-        """Called trucks not through that were called before `deadline`."""
-        return [entry_id for entry_id, at in self.called.items() if at < deadline]
+    def _touch(self, truck_id: str) -> None:
+        self.touched.add(truck_id)
 
 
 Key = tuple[str, str, str]  # database URL, gate, direction
@@ -208,7 +143,7 @@ def _built(
     queue.booked_since_live = booked
     calls = SortedList(uow.queue.calls_since(gate_id, direction, now - CALL_MEMORY))
     called = {str(i): at for i, at in uow.queue.called_now(gate_id, direction)}
-    return Board(queue, policy, calls, called, synced_at)
+    return Board(queue, policy, calls, called, synced_at=synced_at)
 
 
 def _current(

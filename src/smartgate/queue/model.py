@@ -5,6 +5,9 @@ their configured order (oldest arrival first inside a class); then trucks whose 
 come, by slot; then the live queue by arrival, one live truck after every `live_every` booked
 ones so that walk-up trucks are never starved. Every operation is O(log n) in the number of
 waiting trucks, so a board of 100,000 trucks answers as fast as one of 1,000.
+
+The order is clock-neutral: moments are the API's datetimes or the simulator's float hours
+(see `ticks`), so the gate and its digital twin call trucks by the same code.
 """
 
 import math
@@ -28,20 +31,31 @@ BOOKED, LIVE = "booked", "live"
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
+HOUR_TICKS = 3_600_000_000  # a tick is a microsecond
 SEQ_BITS = 40  # arrival numbers up to a trillion fit beside the time in one sort key
 SEQ_MASK = (1 << SEQ_BITS) - 1
 
+# A moment on either clock: an aware datetime (the gate) or hours from a start (the simulator).
+Moment = datetime | float
 
-def sort_key(at: datetime, seq: int) -> int:
+
+def ticks(at: Moment) -> int:
+    """A moment as whole microseconds: since 1970 for a datetime, since hour 0 for hours."""
+    if isinstance(at, datetime):
+        return (at - EPOCH) // MICROSECOND
+    return round(at * HOUR_TICKS)
+
+
+def sort_key(at: Moment, seq: int) -> int:
     """(time, arrival number) as one int. Ints compare in one step where tuples of datetimes
     compare field by field, and 100,000 of them stay compact in memory (the look-up cost at
     that size is mostly cache misses)."""
-    return ((at - EPOCH) // MICROSECOND) << SEQ_BITS | seq
+    return ticks(at) << SEQ_BITS | seq
 
 
-def keys_after(at: datetime) -> int:
-    """The smallest sort key later than every key at `at`."""
-    return sort_key(at, 0) + (1 << SEQ_BITS)
+def keys_after(tick: int) -> int:
+    """The smallest sort key later than every key at `tick`."""
+    return (tick + 1) << SEQ_BITS
 
 
 @dataclass(frozen=True)
@@ -50,8 +64,8 @@ class Waiting:
 
     id: str
     seq: int  # arrival order at the waiting area, unique in its queue; breaks every tie
-    arrived_at: datetime
-    slot_start: datetime | None = None  # set when the truck holds a booking
+    arrived_at: Moment
+    slot_start: Moment | None = None  # set when the truck holds a booking
     flags: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
@@ -80,9 +94,9 @@ class CallRules:
             return self.priority_order.index(lane)
         return len(self.priority_order) + (0 if lane == BOOKED else 1)
 
-    @cached_property  # read at every look-up; a timedelta costs a microsecond to make
-    def backlog_cutoff(self) -> timedelta:
-        return timedelta(hours=self.backlog_hours)
+    @cached_property  # read at every look-up
+    def backlog_ticks(self) -> int:
+        return round(self.backlog_hours * HOUR_TICKS)
 
 
 def static_lane(truck: Waiting, rules: CallRules) -> str:
@@ -93,10 +107,10 @@ def static_lane(truck: Waiting, rules: CallRules) -> str:
     return BOOKED if truck.slot_start is not None else LIVE
 
 
-def lane_at(truck: Waiting, rules: CallRules, now: datetime) -> str:
+def lane_at(truck: Waiting, rules: CallRules, now: Moment) -> str:
     """The lane a truck is in at `now`: backlog wins when it outranks the static lane."""
     lane = static_lane(truck, rules)
-    waited_long = truck.arrived_at <= now - rules.backlog_cutoff
+    waited_long = ticks(truck.arrived_at) <= ticks(now) - rules.backlog_ticks
     outranks = "backlog" in rules.priority_order and rules.rank("backlog") < rules.rank(lane)
     if waited_long and outranks:
         return "backlog"
@@ -113,7 +127,7 @@ class GateQueue:
     _ids: dict[int, str] = field(default_factory=dict)  # seq -> truck id
     _lanes: dict[str, SortedList] = field(default_factory=dict)  # sort keys, in call order
     _by_arrival: SortedList = field(default_factory=SortedList)
-    _promoted_until: datetime | None = None
+    _promoted_until: int | None = None  # ticks
 
     def __post_init__(self) -> None:
         lanes = (*self.rules.priority_order, BOOKED, LIVE)
@@ -125,7 +139,7 @@ class GateQueue:
     def __contains__(self, truck_id: object) -> bool:
         return truck_id in self._trucks
 
-    def add(self, truck: Waiting, now: datetime) -> None:
+    def add(self, truck: Waiting, now: Moment) -> None:
         """A truck joins the waiting area (or comes back after a hold, keeping its place)."""
         if truck.id in self._trucks:
             raise ValueError(f"{truck.id} is already waiting")
@@ -144,8 +158,13 @@ class GateQueue:
         self._by_arrival.remove(sort_key(truck.arrived_at, truck.seq))
         return truck
 
-    def call_next(self, now: datetime) -> Waiting | None:
+    def call_next(self, now: Moment) -> Waiting | None:
         """Take the truck that should cross next, or None when nobody may be called."""
+        called = self.call_next_in_lane(now)
+        return None if called is None else called[0]
+
+    def call_next_in_lane(self, now: Moment) -> tuple[Waiting, str] | None:
+        """Take the truck that should cross next with the lane it was called from, or None."""
         self._promote(now)
         lane = self._lane_to_call(now)
         if lane is None:
@@ -155,9 +174,9 @@ class GateQueue:
             self.booked_since_live += 1
         elif lane == LIVE:
             self.booked_since_live = 0
-        return self.remove(truck_id)
+        return self.remove(truck_id), lane
 
-    def position(self, truck_id: str, now: datetime) -> int:
+    def position(self, truck_id: str, now: Moment) -> int:
         """How many trucks will be called before this one if nobody else arrives."""
         self._promote(now)
         _, lane, key = self._trucks[truck_id]
@@ -178,19 +197,19 @@ class GateQueue:
         # Booked early: everyone who may be called now goes first.
         return ahead_in_priority + index + live
 
-    def lane_of(self, truck_id: str, now: datetime) -> str:
+    def lane_of(self, truck_id: str, now: Moment) -> str:
         """The lane a waiting truck is in now."""
         self._promote(now)
         return self._trucks[truck_id][1]
 
-    def counts(self, now: datetime) -> dict[str, int]:
+    def counts(self, now: Moment) -> dict[str, int]:
         """Trucks per lane, with booked split into due and early."""
         self._promote(now)
         found = {lane: len(trucks) for lane, trucks in self._lanes.items()}
         found["booked_due"] = self._due_count(now)
         return found
 
-    def in_call_order(self, now: datetime, limit: int) -> Iterator[Waiting]:
+    def in_call_order(self, now: Moment, limit: int) -> Iterator[Waiting]:
         """The first `limit` trucks in the order they would be called (for boards)."""
         # `limit` calls take at most `limit` trucks from the head of any lane, so a copy of
         # the lanes' heads calls exactly as the whole queue would, at any size.
@@ -205,7 +224,7 @@ class GateQueue:
                 return
             yield called
 
-    def _lane_to_call(self, now: datetime) -> str | None:
+    def _lane_to_call(self, now: Moment) -> str | None:
         for cls in self.rules.priority_order:
             if self._lanes[cls]:
                 return cls
@@ -218,8 +237,8 @@ class GateQueue:
         # Nobody due and nobody walking up: an early booked truck uses the idle lane.
         return BOOKED if self._lanes[BOOKED] else None
 
-    def _due_count(self, now: datetime) -> int:
-        return self._lanes[BOOKED].bisect_left(keys_after(now))
+    def _due_count(self, now: Moment) -> int:
+        return self._lanes[BOOKED].bisect_left(keys_after(ticks(now)))
 
     def _insert(self, truck: Waiting, lane: str) -> None:
         # Booked trucks go by their slot, everyone else by arrival.
@@ -228,11 +247,11 @@ class GateQueue:
         self._trucks[truck.id] = (truck, lane, key)
         self._lanes[lane].add(key)
 
-    def _promote(self, now: datetime) -> None:
+    def _promote(self, now: Moment) -> None:
         # Trucks cross into backlog as their wait passes the threshold; each crosses once.
         if "backlog" not in self.rules.priority_order:
             return
-        cutoff = now - self.rules.backlog_cutoff
+        cutoff = ticks(now) - self.rules.backlog_ticks
         if self._promoted_until is not None and cutoff <= self._promoted_until:
             return  # the clock has not moved on: nobody new has waited long enough
         low = None if self._promoted_until is None else keys_after(self._promoted_until)
@@ -245,7 +264,7 @@ class GateQueue:
         self._promoted_until = cutoff
 
 
-def build_queue(trucks: Iterable[Waiting], rules: CallRules, now: datetime) -> GateQueue:
+def build_queue(trucks: Iterable[Waiting], rules: CallRules, now: Moment) -> GateQueue:
     """A queue holding `trucks`, as loaded from storage."""
     queue = GateQueue(rules)
     for truck in trucks:

@@ -30,7 +30,7 @@ from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
-HOUR, MINUTE = timedelta(hours=1), timedelta(minutes=1)
+MINUTE = timedelta(minutes=1)
 DISPLAY_WINDOW = timedelta(minutes=30)
 
 
@@ -57,7 +57,7 @@ def check_in(
             )
         with editing(uow, gate_id, trip.direction, now) as board:
             _catch_up(uow, board, gate_id, trip.direction, now)
-            reason = board.policy.stop_reason(cargo_of(trip), now, trip.delivery_mode)
+            reason = board.hold_reason(cargo_of(trip), trip.delivery_mode, now)
             row = _entry(trip, booking.slot_start if booking else None, booking, now, reason)
             try:
                 uow.queue.add_entry(row)
@@ -81,11 +81,11 @@ def call_next(
     with uow:
         with editing(uow, gate_id, data.direction, now) as board:
             _catch_up(uow, board, gate_id, data.direction, now)
-            room = _room_this_hour(board, now)
-            picked = [w for _ in range(min(data.count, room)) if (w := board.call_next(now))]
-            rows = uow.queue.call([uuid.UUID(w.id) for w in picked], data.lane, now)
-            for row in rows:
-                board.record_call(str(row.id), now)
+            refusal = board.refusal(now)
+            if refusal is not None:
+                raise Conflict(refusal)
+            picked = board.call(now, data.count)
+            rows = uow.queue.call([uuid.UUID(w.id) for w, _ in picked], data.lane, now)
             reads = [_read(board, row, now) for row in rows]
         uow.commit()
         return reads
@@ -226,12 +226,15 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
     for row in uow.queue.entries(gate_id, direction, ("waiting", "held")):
         # The entry keeps its goods codes and flags, so no declaration needs loading here.
         cargo = Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
-        reason = board.policy.stop_reason(cargo, now, row.delivery_mode)
-        if reason and row.status == "waiting":
+        change = board.hold_change(row.status == "held", cargo, row.delivery_mode, now)
+        if change is None:
+            continue
+        hold, reason = change
+        if hold:
             board.leave(str(row.id))
             row.status, row.hold_reason = "held", reason
             changed.append(notice(row, "entry_held", now, reason=reason))
-        elif not reason and row.status == "held":
+        else:
             row.status, row.hold_reason = "waiting", None
             board.join(waiting(row), now)
             changed.append(notice(row, "entry_released", now))
@@ -249,7 +252,7 @@ def _catch_up(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now: 
 
 def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
     # A called truck that does not reach the gate in time frees its place for the next one.
-    overdue = board.overdue(now - timedelta(minutes=board.rules.no_show_minutes))
+    overdue = board.no_shows(now)
     rows = uow.queue.entries_by_ids([uuid.UUID(entry_id) for entry_id in overdue])
     for row in rows:
         row.status, row.left_at = "no_show", now
@@ -258,23 +261,6 @@ def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
         [notice(row, "no_show", now)
          for row in rows]
     )  # fmt: skip
-
-
-def _room_this_hour(board: Board, now: datetime) -> int:
-    hour = model.hour_start(now)
-    capacity = board.policy.capacity_at(hour)
-    if capacity == 0:
-        raise Conflict(Wording("no capacity declared for {hour}; the gate is closed", hour=hour))
-    called = board.calls_since(hour)
-    if called >= capacity:
-        raise Conflict(
-            Wording(
-                "this hour's capacity of {capacity} trucks is used; call again from {next_hour}",
-                capacity=capacity,
-                next_hour=hour + HOUR,
-            )
-        )
-    return capacity - called
 
 
 def _finish(

@@ -1,7 +1,7 @@
 """Arrival times in hours from midnight of day 0: live (non-homogeneous Poisson), booked, replay."""
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -24,19 +24,28 @@ def live_times(rates: Sequence[float], horizon: float, rng: np.random.Generator)
 
 
 def booked_times(
-    slots: Sequence[float], no_show: float, horizon: float, rng: np.random.Generator
-) -> Iterator[float]:
-    """Trucks holding `slots[hour of day]` bookings each hour; each fails to come w.p. `no_show`.
+    slots: Sequence[float],
+    no_show: float,
+    horizon: float,
+    rng: np.random.Generator,
+    quota: Callable[[int], float] = lambda hour: math.inf,
+) -> Iterator[tuple[float, float | None]]:
+    """(arrival, booked hour) of trucks wanting `slots[hour of day]` bookings each hour; each
+    booked truck fails to come w.p. `no_show`. Past the hour's booking `quota` (a gate keeps
+    part of each hour for the live queue) a truck cannot book and comes live (hour None).
 
-    A fractional quota is booked up with the matching probability, so the mean is exact.
+    A fractional demand is booked up with the matching probability, so the mean is exact.
     """
     for hour in range(math.ceil(horizon)):
-        quota = slots[hour % 24]
-        booked = int(quota) + (rng.random() < quota - int(quota))
+        wanted = slots[hour % 24]
+        demand = int(wanted) + (rng.random() < wanted - int(wanted))
+        booked = int(min(demand, quota(hour)))
         shows = rng.binomial(booked, 1 - no_show) if booked else 0
-        for t in np.sort(hour + rng.random(shows)).tolist():
+        trucks = [(t, float(hour)) for t in (hour + rng.random(shows)).tolist()]
+        trucks += [(t, None) for t in (hour + rng.random(demand - booked)).tolist()]
+        for t, slot in sorted(trucks, key=lambda truck: truck[0]):
             if t < horizon:
-                yield t
+                yield t, slot
 
 
 def replay_times(times: Sequence[float], horizon: float) -> Iterator[float]:

@@ -43,6 +43,15 @@ DEFAULTS: dict[str, tuple[Distribution, float]] = {
 }
 
 
+# The registry's names for the same modes (what a trip declares, what green-zone mode checks).
+REGISTRY_NAMES = {
+    "direct_crossing": "direct",
+    "tractor_swap": "tractor_swap",
+    "transshipment": "transshipment",
+    "agv_shuttle": "shuttle",
+}
+
+
 def delivery_mode(
     name: str,
     units: int,

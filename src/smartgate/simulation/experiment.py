@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from smartgate.simulation.gate import simulate
-from smartgate.simulation.records import METRICS, Sample, Summary
+from smartgate.simulation.records import METRICS, Sample, Summary, TruckRecord
 from smartgate.simulation.scenario import Scenario
 
 
@@ -34,10 +34,12 @@ class Estimate(NamedTuple):
 
 
 class Replication(NamedTuple):
-    """What a worker sends back: the summary and the hourly samples, not every truck."""
+    """What a worker sends back: the summary and the hourly samples; every truck only when a
+    call trace was asked for."""
 
     summary: Summary
     samples: tuple[Sample, ...]
+    trucks: tuple[TruckRecord, ...] = ()
 
 
 class ScenarioResult(NamedTuple):
@@ -47,6 +49,7 @@ class ScenarioResult(NamedTuple):
     summaries: tuple[Summary, ...]
     estimates: dict[str, Estimate]
     profile: tuple[Sample, ...]
+    traces: tuple[tuple[TruckRecord, ...], ...] = ()  # per replication, when traced
 
 
 class InlineExecutor(Executor):
@@ -75,10 +78,10 @@ def confidence_interval(values: Iterable[float], level: float = 0.95) -> Estimat
     return Estimate(mean, mean - half, mean + half)
 
 
-def replicate(scenario: Scenario, seed: np.random.SeedSequence) -> Replication:
+def replicate(scenario: Scenario, seed: np.random.SeedSequence, trace: bool = False) -> Replication:
     """Run one replication; a module-level function so process pools can pickle it."""
     run = simulate(scenario, np.random.default_rng(seed))
-    return Replication(run.summary, run.samples)
+    return Replication(run.summary, run.samples, run.trucks if trace else ())
 
 
 def sweep(
@@ -103,8 +106,10 @@ def run_experiment(
     executor: Executor | None = None,
     workers: int | None = None,
     progress: Callable[[], None] | None = None,
+    trace: bool = False,
 ) -> list[ScenarioResult]:
-    """Run `replications` of each scenario on `executor` (a new process pool if None)."""
+    """Run `replications` of each scenario on `executor` (a new process pool if None);
+    `trace` keeps every truck of every replication."""
     if replications < 1:
         raise ValueError(f"replications must be at least 1, got {replications}")
     seeds = np.random.SeedSequence(seed).spawn(replications)
@@ -112,7 +117,7 @@ def run_experiment(
     pool = ProcessPoolExecutor(max_workers=workers) if executor is None else executor
     try:
         futures = {
-            pool.submit(replicate, scenario, s): (i, r)
+            pool.submit(replicate, scenario, s, trace): (i, r)
             for i, scenario in enumerate(scenarios)
             for r, s in enumerate(seeds)
         }
@@ -134,7 +139,37 @@ def _result(replications: list[Replication]) -> ScenarioResult:
     profile = tuple(
         Sample(*np.mean(np.array(samples, dtype=float), axis=0).tolist()) for samples in hours
     )
-    return ScenarioResult(summaries[0].scenario, summaries, estimates, profile)
+    traces = tuple(rep.trucks for rep in replications) if replications[0].trucks else ()
+    return ScenarioResult(summaries[0].scenario, summaries, estimates, profile, traces)
+
+
+TRACE_COLUMNS = (
+    "replication",
+    "truck",
+    "channel",
+    "class",
+    "arrived",
+    "called",
+    "served_start",
+    "served_end",
+    "departed",
+)
+
+
+def trace_csv(result: ScenarioResult) -> str:
+    """One row per truck of each replication, in call order (trucks never called last): the
+    order the rules produced, in hours from the scenario's start."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TRACE_COLUMNS)
+    for replication, trucks in enumerate(result.traces, start=1):
+        for t in sorted(trucks, key=lambda t: (t.call_number is None, t.call_number, t.truck_id)):
+            times = (t.arrived, t.called, t.inspection_start, t.inspection_end, t.departed)
+            writer.writerow(
+                [replication, t.truck_id, t.channel, t.lane or ""]
+                + ["" if x is None else round(x, 6) for x in times]
+            )
+    return buffer.getvalue()
 
 
 def csv_text(results: Sequence[ScenarioResult]) -> str:

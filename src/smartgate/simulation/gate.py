@@ -1,25 +1,34 @@
-"""The gate model: arrivals -> yard (blocking when full) -> inspection -> secondary -> handover.
+"""The gate model: arrivals -> waiting area -> called to the yard -> inspection -> secondary
+-> handover.
 
-A truck waits on the road until the yard has room, holds its yard place until handed over,
-and queues for the inspection lanes inside the yard. Suspended goods are held off the gate
-(counted in the system, never cleared) until their suspension ends. Inspection, secondary
-inspection and handover only start work inside opening hours; the yard admits around the clock.
+The waiting area is the gate's own: `queue.area.WaitingArea` with the scenario's policy
+decides who is called next (priority classes, backlog promotion, booked by slot, one live
+truck after every few booked ones), how many a hour (the smaller of both sides' capacity) and
+who is held (suspensions by flag or HS prefix, green-zone mode), exactly as the API does; this
+module only moves trucks. A called truck takes a yard place (nobody is called while the yard
+is full), queues for the inspection lanes in the order it was called, and holds its yard place
+until handed over. Inspection, secondary inspection and handover only start work inside
+opening hours.
 """
 
 import math
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from itertools import count
-from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
 
+from smartgate.policy.model import Cargo, GatePolicy
+from smartgate.queue.area import Clock, WaitingArea
+from smartgate.queue.model import GateQueue, Waiting, booking_quota
 from smartgate.simulation.arrivals import booked_times, live_times, replay_times
+from smartgate.simulation.delivery import REGISTRY_NAMES
 from smartgate.simulation.distributions import stream
 from smartgate.simulation.kernel import Kernel
 from smartgate.simulation.records import Sample, Summary, TruckRecord
-from smartgate.simulation.resources import FifoQueue, PriorityQueue, Slots, Station
-from smartgate.simulation.scenario import CHANNELS, Scenario
+from smartgate.simulation.resources import Slots, Station
+from smartgate.simulation.scenario import Goods, Scenario
 
 
 class GateRun(NamedTuple):
@@ -42,30 +51,46 @@ class Truck:
         "id",
         "channel",
         "goods",
-        "rank",
         "arrived",
+        "waiting",
+        "lane",
+        "called",
+        "call_number",
         "inspection_start",
         "inspection_end",
         "departed",
     )
 
-    def __init__(self, truck_id: int, channel: str, goods: str, rank: int, arrived: float) -> None:
-        self.id, self.channel, self.goods, self.rank = truck_id, channel, goods, rank
-        self.arrived = arrived
+    def __init__(
+        self, truck_id: int, channel: str, goods: Goods, arrived: float, slot: float | None
+    ) -> None:
+        self.id, self.channel, self.goods, self.arrived = truck_id, channel, goods, arrived
+        self.waiting = Waiting(str(truck_id), truck_id, arrived, slot, goods.flags)
+        self.lane: str | None = None
+        self.called: float | None = None
+        self.call_number: int | None = None
         self.inspection_start: float | None = None
         self.inspection_end: float | None = None
         self.departed: float | None = None
+
+    @property
+    def seen(self) -> float:
+        """When the run first sees the truck: its arrival, or the start if it was waiting."""
+        return max(self.arrived, 0.0)
 
     def record(self) -> TruckRecord:
         """Freeze into a result record."""
         return TruckRecord(
             self.id,
             self.channel,
-            self.goods,
+            self.goods.name,
             self.arrived,
             self.inspection_start,
             self.inspection_end,
             self.departed,
+            self.called,
+            self.lane,
+            self.call_number,
         )
 
 
@@ -78,27 +103,29 @@ class GateModel:
         self.kernel = k = Kernel()
         self.trucks: list[Truck] = []
         self.departed = 0
-        self.suspended: set[str] = set()
-        self.held: dict[str, list[Truck]] = {goods: [] for goods, _ in s.goods}
+        self.calls_made = 0
+        policy = GatePolicy(s.rules, s.capacity, s.suspensions)
+        self.area = WaitingArea(
+            GateQueue(s.rules.call_rules()), policy, clock=Clock(origin=s.origin)
+        )
+        self.in_line: dict[str, Truck] = {}  # waiting in the area, by the area's id
+        self.held: dict[str, Truck] = {}  # stopped by a suspension or green-zone mode
+        self.synced_at: datetime | None = None  # when holds last matched the suspensions
+        self.mode = REGISTRY_NAMES[s.delivery.name] if s.delivery else "direct"
+        self._cargo = {g.name: Cargo("", "", g.hs_codes, g.flags) for g in s.goods}
         self.samples: list[Sample] = []
-        self._ranks = {(c, g): _rank(s.priority, c, g) for c in CHANNELS for g, _ in s.goods}
-        self.yard = Slots(s.yard_capacity, self._admitted, self._queue())
+        self.yard = Slots(s.yard_capacity, self._admitted)
         self.primary = Station(
             k,
             s.inspection.lanes,
             s.inspection.service.sampler(rng),
             started=self._inspection_started,
             done=self._inspected,
-            queue=self._queue(),
         )
         self.secondary = None
         if s.secondary is not None and s.secondary_probability > 0:
             self.secondary = Station(
-                k,
-                s.secondary.lanes,
-                s.secondary.service.sampler(rng),
-                done=self._cleared,
-                queue=self._queue(),
+                k, s.secondary.lanes, s.secondary.service.sampler(rng), done=self._cleared
             )
         self.handover = None
         if s.delivery is not None:
@@ -108,40 +135,82 @@ class GateModel:
                 s.delivery.handover.sampler(rng),
                 done=self._depart,
                 turnaround=s.delivery.turnaround,
-                queue=self._queue(),
             )
         self._uniform = stream(rng.random)
-        names = [goods for goods, _ in s.goods]
-        shares = [share for _, share in s.goods]
-        self._goods = stream(lambda n: np.asarray(names)[rng.choice(len(names), n, p=shares)])
+        shares = [g.share for g in s.goods]
+        self._goods_drawn = stream(lambda n: rng.choice(len(shares), n, p=shares))
+        self._by_name = {g.name: g for g in s.goods}
 
     def run(self) -> GateRun:
         """Simulate the scenario's horizon and summarise it."""
         kernel = self.kernel
-        # Control processes start first so they act before arrivals at the same instant.
-        kernel.process(self._suspensions())
-        kernel.process(self._opening_hours())
-        kernel.process(self._sampling())
-        for channel, times in self._arrival_streams():
-            kernel.process(self._arrivals(channel, times))
+        for channel, arrived, slot, goods in self._waiting_at_start():
+            self._arrive(channel, arrived, slot, goods, call=False)
+        # Controls act before the arrivals and services of the same instant, as the gate's
+        # operator calls at the top of the hour before the trucks then arriving check in; the
+        # first hour's calls take the trucks already waiting, in their order.
+        kernel.process(self._suspensions(), urgent=True)
+        kernel.process(self._opening_hours(), urgent=True)
+        kernel.process(self._hours(), urgent=True)
+        for channel, trucks in self._arrival_streams():
+            kernel.process(self._arrivals(channel, trucks))
         kernel.run(until=self.scenario.horizon)
         return GateRun(self._summary(), tuple(t.record() for t in self.trucks), tuple(self.samples))
 
-    def _queue(self) -> FifoQueue | PriorityQueue:
-        return PriorityQueue(attrgetter("rank")) if self.scenario.priority else FifoQueue()
-
     # --- truck flow -------------------------------------------------------------------------
 
-    def _arrive(self, channel: str) -> None:
-        goods = self._goods()
-        truck = Truck(
-            len(self.trucks), channel, goods, self._ranks[channel, goods], self.kernel.now
-        )
+    def _arrive(
+        self, channel: str, arrived: float, slot: float | None, goods: Goods, call: bool = True
+    ) -> None:
+        truck = Truck(len(self.trucks), channel, goods, arrived, slot)
         self.trucks.append(truck)
-        if goods in self.suspended:
-            self.held[goods].append(truck)
+        now = self.kernel.now
+        self._catch_up()
+        if self.area.hold_reason(self._cargo[goods.name], self.mode, now) is None:
+            self.area.join(truck.waiting, now)
+            self.in_line[truck.waiting.id] = truck
         else:
+            self.held[truck.waiting.id] = truck
+        if call:
+            self._call()
+
+    def _call(self) -> None:
+        """Call as many trucks as the hour's capacity and the yard's free places allow."""
+        self._catch_up()
+        free = self.yard.capacity - self.yard.in_use
+        if not free or not self.in_line:
+            return
+        now = self.kernel.now
+        for waiting, lane in self.area.call(now, free):
+            truck = self.in_line.pop(waiting.id)
+            truck.called, truck.lane = now, lane
+            self.calls_made += 1
+            truck.call_number = self.calls_made
+            self.area.leave(waiting.id)  # it drives straight in: nobody misses a call here
             self.yard.request(truck)
+
+    def _catch_up(self) -> None:
+        # As the gate's use-cases do before each arrival and call: holds follow the
+        # suspensions that began or ended since they last matched.
+        now = self.area.clock.calendar(self.kernel.now)
+        if self.area.policy.suspensions_changed(self.synced_at, now):
+            self.synced_at = now
+            self._recheck_holds()
+
+    def _recheck_holds(self) -> None:
+        """Hold the trucks a suspension now stops, put back those nothing stops any more."""
+        now = self.kernel.now
+        for held, trucks in ((False, self.in_line), (True, self.held)):
+            for truck_id, truck in list(trucks.items()):
+                change = self.area.hold_change(held, self._cargo[truck.goods.name], self.mode, now)
+                if change is None:
+                    continue
+                if change[0]:
+                    self.area.leave(truck_id)
+                    self.held[truck_id] = self.in_line.pop(truck_id)
+                else:
+                    self.area.join(truck.waiting, now)
+                    self.in_line[truck_id] = self.held.pop(truck_id)
 
     def _admitted(self, truck: Truck) -> None:
         self.primary.request(truck)
@@ -166,44 +235,58 @@ class GateModel:
         truck.departed = self.kernel.now
         self.departed += 1
         self.yard.release()
+        self._call()
 
     # --- processes --------------------------------------------------------------------------
 
-    def _arrival_streams(self) -> Iterator[tuple[str, Iterable[float]]]:
-        arrivals, horizon = self.scenario.arrivals, self.scenario.horizon
-        if arrivals.backlog:
-            yield "backlog", [0.0] * arrivals.backlog
+    def _arrival_streams(self) -> Iterator[tuple[str, Iterable[tuple[float, float | None]]]]:
+        s = self.scenario
+        arrivals, horizon = s.arrivals, s.horizon
+        listed = sorted((t for t in s.trucks if t.arrives >= 0), key=lambda t: t.arrives)
+        if listed:
+            yield "listed", [(t.arrives, t.slot, self._by_name[t.goods]) for t in listed]
         if arrivals.replay is not None:
-            yield "replay", replay_times(arrivals.replay, horizon)
+            yield "replay", [(t, None, None) for t in replay_times(arrivals.replay, horizon)]
             return
-        yield "live", live_times(arrivals.live_rates(), horizon, self.rng)
+        live = live_times(arrivals.live_rates(), horizon, self.rng)
+        yield "live", ((t, None, None) for t in live)
         if arrivals.booked_share > 0:
-            yield (
-                "booked",
-                booked_times(arrivals.booked_slots(), arrivals.no_show, horizon, self.rng),
-            )
+            slots, quota = arrivals.booked_slots(), self._booking_quota
+            booked = booked_times(slots, arrivals.no_show, horizon, self.rng, quota)
+            yield "booked", ((t, slot, None) for t, slot in booked)
 
-    def _arrivals(self, channel: str, times: Iterable[float]) -> Iterator[float]:
-        for time in times:
-            yield time - self.kernel.now
-            self._arrive(channel)
+    def _waiting_at_start(self) -> Iterator[tuple[str, float, float | None, Goods]]:
+        s = self.scenario
+        for truck in sorted((t for t in s.trucks if t.arrives < 0), key=lambda t: t.arrives):
+            yield "listed", truck.arrives, truck.slot, self._by_name[truck.goods]
+        # Trucks left from before the start have waited long enough to count as backlog.
+        for _ in range(s.arrivals.backlog):
+            yield "backlog", -s.rules.backlog_hours, None, self._draw_goods()
+
+    def _draw_goods(self) -> Goods:
+        return self.scenario.goods[self._goods_drawn()]
+
+    def _booking_quota(self, hour: int) -> int:
+        capacity = self.area.capacity_now(float(hour))
+        return booking_quota(capacity, self.scenario.rules.booking_share)
+
+    def _arrivals(self, channel: str, trucks: Iterable[tuple]) -> Iterator[float]:
+        for arrived, slot, goods in trucks:
+            yield max(arrived, self.kernel.now) - self.kernel.now
+            # A booked truck that cannot get its booking walks up with the live queue.
+            kind = channel if channel != "booked" or slot is not None else "live"
+            self._arrive(kind, arrived, slot, goods or self._draw_goods())
 
     def _suspensions(self) -> Iterator[float]:
-        changes = sorted(
-            [(s.start, True, s.goods) for s in self.scenario.suspensions]
-            + [(s.end, False, s.goods) for s in self.scenario.suspensions]
+        s = self.scenario
+        moments = sorted(
+            {s.hours(m) for x in s.suspensions for m in (x.starts_at, x.ends_at) if m is not None}
         )
-        for time, starts, goods in changes:
-            if time > self.scenario.horizon:
+        for time in moments:
+            if time >= s.horizon:
                 return
-            yield time - self.kernel.now
-            if starts:
-                self.suspended.add(goods)
-            else:
-                self.suspended.discard(goods)
-                for truck in self.held[goods]:
-                    self.yard.request(truck)
-                self.held[goods].clear()
+            yield max(0.0, time - self.kernel.now)
+            self._call()  # which first matches the holds to the suspensions now
 
     def _opening_hours(self) -> Iterator[float]:
         opens, closes = self.scenario.opens, self.scenario.closes
@@ -218,44 +301,42 @@ class GateModel:
                 for station in stations:
                     getattr(station, switch)()
 
-    def _sampling(self) -> Iterator[float]:
-        for hour in range(int(self.scenario.horizon) + 1):
+    def _hours(self) -> Iterator[float]:
+        # Each hour brings new capacity; then the gate's state is sampled.
+        horizon = self.scenario.horizon
+        for hour in range(int(horizon) + 1):
             yield hour - self.kernel.now
+            if hour < horizon:  # the last sample closes the run; nobody is called then
+                self._call()
             self.samples.append(
                 Sample(
                     float(hour),
-                    len(self.yard.queue),
+                    len(self.in_line),
                     self.yard.in_use,
-                    self._held(),
+                    len(self.held),
                     self._in_system(),
                 )
             )
 
-    def _held(self) -> int:
-        return sum(map(len, self.held.values()))
-
     def _in_system(self) -> int:
-        """Trucks on the road, in the yard or held, counted where they are (not by difference),
+        """Trucks waiting, in the yard or held, counted where they are (not by difference),
         so that arrivals = departures + in system is a check on the model's bookkeeping."""
-        return len(self.yard.queue) + self.yard.in_use + self._held()
+        return len(self.in_line) + self.yard.in_use + len(self.held)
 
     # --- results ----------------------------------------------------------------------------
 
     def _summary(self) -> Summary:
         s = self.scenario
         warmup = s.warmup_days * 24
-        measured = [t for t in self.trucks if t.arrived >= warmup]
+        measured = [t for t in self.trucks if t.seen >= warmup]
         # Trucks still waiting at the end count with the time waited so far: leaving them out
         # would make an overloaded gate look fast, since only the lucky got served.
         end = self.kernel.now
         waits = np.array(
-            [
-                (end if t.inspection_start is None else t.inspection_start) - t.arrived
-                for t in measured
-            ]
+            [(end if t.inspection_start is None else t.inspection_start) - t.seen for t in measured]
         )
-        dwells = np.array([t.departed - t.arrived for t in measured if t.departed is not None])
-        cleared = [t.goods for t in self.trucks if t.departed is not None]
+        dwells = np.array([t.departed - t.seen for t in measured if t.departed is not None])
+        cleared = [t.goods.name for t in self.trucks if t.departed is not None]
         after_warmup = sum(
             1 for t in self.trucks if t.departed is not None and t.departed >= warmup
         )
@@ -264,23 +345,16 @@ class GateModel:
             arrivals=len(self.trucks),
             departed=self.departed,
             in_system=self._in_system(),
-            held=self._held(),
+            held=len(self.held),
             mean_wait=_mean(waits),
             p95_wait=float(np.percentile(waits, 95)) if len(waits) else float("nan"),
             mean_dwell=_mean(dwells),
             throughput_per_day=after_warmup / (s.days - s.warmup_days),
             yard_peak=self.yard.peak,
-            road_queue_end=len(self.yard.queue),
+            road_queue_end=len(self.in_line),
             utilisation=_utilisation(self.primary.busy_time, s),
-            cleared_by_goods=tuple((goods, cleared.count(goods)) for goods, _ in s.goods),
+            cleared_by_goods=tuple((g.name, cleared.count(g.name)) for g in s.goods),
         )
-
-
-def _rank(priority: tuple[str, ...], channel: str, goods: str) -> int:
-    """Position of the truck's best tag in the priority list; untagged trucks come last."""
-    return min(
-        (i for i, tag in enumerate(priority) if tag in (channel, goods)), default=len(priority)
-    )
 
 
 def _mean(values: np.ndarray) -> float:

@@ -4,7 +4,8 @@ from typing import NamedTuple
 
 
 class TruckRecord(NamedTuple):
-    """One truck's passage in hours from the start; None where it never got that far."""
+    """One truck's passage in hours from the start (a truck already waiting at the start
+    arrived at a negative hour); None where it never got that far."""
 
     truck_id: int
     channel: str
@@ -13,6 +14,9 @@ class TruckRecord(NamedTuple):
     inspection_start: float | None
     inspection_end: float | None
     departed: float | None
+    called: float | None = None  # by the waiting area, to the yard
+    lane: str | None = None  # the waiting area's lane it was called from (class, booked, live)
+    call_number: int | None = None  # 1 for the first truck called, 2 for the next, ...
 
 
 class Sample(NamedTuple):

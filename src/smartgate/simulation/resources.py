@@ -2,8 +2,6 @@
 
 from collections import deque
 from collections.abc import Callable
-from heapq import heappop, heappush
-from itertools import count
 from typing import Any
 
 from smartgate.simulation.kernel import Callback, Kernel
@@ -17,41 +15,17 @@ class FifoQueue(deque):
     pop = deque.popleft
 
 
-class PriorityQueue:
-    """Waiting line served by rank (lower first), first come first served within a rank."""
-
-    __slots__ = ("_heap", "_rank", "_seq")
-
-    def __init__(self, rank: Callable[[Any], int]) -> None:
-        self._heap: list[tuple[int, int, Any]] = []
-        self._rank = rank
-        self._seq = count()
-
-    def __len__(self) -> int:
-        return len(self._heap)
-
-    def push(self, job: Any) -> None:
-        """Add a job behind every job of the same or a better rank."""
-        heappush(self._heap, (self._rank(job), next(self._seq), job))
-
-    def pop(self) -> Any:
-        """Remove and return the first job."""
-        return heappop(self._heap)[2]
-
-
 class Slots:
     """`capacity` identical slots; `granted(job)` runs when a job gets one, else it waits."""
 
-    def __init__(
-        self, capacity: int, granted: Callback, queue: FifoQueue | PriorityQueue | None = None
-    ) -> None:
+    def __init__(self, capacity: int, granted: Callback) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
         self.capacity = capacity
         self.in_use = 0
         self.peak = 0
         self.is_open = True
-        self.queue = FifoQueue() if queue is None else queue
+        self.queue = FifoQueue()
         self._granted = granted
 
     def request(self, job: Any) -> None:
@@ -99,9 +73,8 @@ class Station(Slots):
         done: Callback | None = None,
         started: Callback | None = None,
         turnaround: float = 0.0,
-        queue: FifoQueue | PriorityQueue | None = None,
     ) -> None:
-        super().__init__(servers, self._serve, queue)
+        super().__init__(servers, self._serve)
         self.busy_time = 0.0
         self._kernel = kernel
         self._service = service

@@ -1,23 +1,37 @@
-"""Scenarios: what a gate looks like and what arrives, loaded from TOML with clear errors."""
+"""Scenarios: what a gate looks like, what arrives and the gate's policy, loaded from TOML.
+
+A scenario speaks the gate's own policy: its rules (`[rules]`: priority order, backlog hours,
+live-per-booked ratio, booking share, green zone), each side's capacity per hour (`[capacity]`,
+changing by date with `[[capacity.change]]`), suspensions by flag or HS prefix, and trucks
+already waiting or booked (`[[truck]]`). The simulator hands them to the same waiting-area
+model the API runs. Scenario hours are the gate's local clock: hour 0 is midnight of `start`.
+"""
 
 import dataclasses
 import math
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from smartgate.policy import model as policy
+from smartgate.policy.model import SIDES, CapacityFigure, GateRules
+from smartgate.queue.model import PRIORITY_CLASSES, CallRules
 from smartgate.shared.errors import DomainError
 from smartgate.simulation import checks, distributions, events
 from smartgate.simulation.delivery import DeliveryMode, delivery_mode
 from smartgate.simulation.distributions import Distribution
 
 MINUTES = 1 / 60
+# Without a [capacity] table the gate calls trucks as fast as its yard takes them.
+UNLIMITED = 10**6
 
-# Where a truck comes from; `priority` may name these as well as goods classes.
-CHANNELS = ("live", "booked", "backlog", "replay")
+# Where a truck comes from: generated live or booked demand, the backlog at the start, a replay
+# of recorded arrivals, or a truck the scenario lists.
+CHANNELS = ("live", "booked", "backlog", "replay", "listed")
+RULE_KEYS = ("priority_order", "backlog_hours", "live_every", "booking_share", "green_zone")
 
 
 class ScenarioError(DomainError, ValueError):
@@ -53,12 +67,30 @@ class Stage:
 
 
 @dataclass(frozen=True)
-class Suspension:
-    """Goods of class `goods` are not cleared from hour `start` until hour `end`."""
+class Goods:
+    """A class of goods: its share of the trucks and what the policy sees of it."""
 
+    name: str
+    share: float
+    flags: frozenset[str] = frozenset()
+    hs_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListedTruck:
+    """A truck the scenario names: waiting since `arrives` (negative: before the start) or
+    arriving then, holding a booking for the hour starting at `slot` if given."""
+
+    arrives: float
     goods: str
-    start: float = 0.0
-    end: float = math.inf
+    slot: float | None = None
+
+
+def _standing(side: str, per_hour: tuple[int, ...]) -> tuple[CapacityFigure, ...]:
+    return tuple(CapacityFigure(side, "", hour, n) for hour, n in enumerate(per_hour))
+
+
+DEFAULT_CAPACITY = _standing("VN", (UNLIMITED,) * 24) + _standing("CN", (UNLIMITED,) * 24)
 
 
 @dataclass(frozen=True)
@@ -74,18 +106,29 @@ class Scenario:
     start: date = date(2025, 1, 6)
     opens: float = 0.0
     closes: float = 24.0
-    goods: tuple[tuple[str, float], ...] = (("general", 1.0),)
-    priority: tuple[str, ...] = ()
+    goods: tuple[Goods, ...] = (Goods("general", 1.0),)
     yard_capacity: int = 10**9
     secondary: Stage | None = None
     secondary_probability: float = 0.0
     delivery: DeliveryMode | None = None
-    suspensions: tuple[Suspension, ...] = ()
+    rules: GateRules = GateRules()
+    capacity: tuple[CapacityFigure, ...] = DEFAULT_CAPACITY
+    suspensions: tuple[policy.Suspension, ...] = ()
+    trucks: tuple[ListedTruck, ...] = ()
 
     @property
     def horizon(self) -> float:
         """Simulated hours."""
         return self.days * 24
+
+    @property
+    def origin(self) -> datetime:
+        """Hour 0 on the calendar the policy is set by (the local clock, kept as UTC)."""
+        return datetime.combine(self.start, time(), tzinfo=UTC)
+
+    def hours(self, moment: datetime) -> float:
+        """A moment of the policy's calendar as scenario hours."""
+        return (moment - self.origin) / timedelta(hours=1)
 
     def variant(
         self, *, lanes: int | None = None, mode: str | None = None, per_day: float | None = None
@@ -206,10 +249,14 @@ def _scenario(top: _Table, base: Path) -> Scenario:
         raise _KeyError("gate.closes", "must be later than gate.opens")
     gate.done()
     goods = _goods(top.table("goods"))
+    start = top.get("start", _date, date(2025, 1, 6))
+    origin = datetime.combine(start, time(), tzinfo=UTC)
     suspended = tuple(
-        _suspension(_Table(item, f"suspension[{i}]"), goods)
+        _suspension(_Table(item, f"suspension[{i}]"), origin)
         for i, item in enumerate(top.get("suspension", checks.listing, []))
     )
+    if "priority" in top.data:
+        raise _KeyError("priority", "is now [rules] priority_order, with the gate's classes")
     yard = top.table("yard") or _Table({}, "yard")
     yard_capacity = yard.get("capacity", checks.positive_int, 10**9)
     yard.done()
@@ -217,23 +264,109 @@ def _scenario(top: _Table, base: Path) -> Scenario:
     scenario = Scenario(
         name=top.get("name", checks.text),
         description=top.get("description", checks.text, ""),
-        start=top.get("start", _date, date(2025, 1, 6)),
+        start=start,
         days=days,
         warmup_days=warmup,
         opens=opens,
         closes=closes,
         arrivals=_arrivals(top.table("arrivals", required=True), base),
         goods=goods,
-        priority=_priority(top, goods),
         yard_capacity=yard_capacity,
         inspection=_stage(top.table("inspection", required=True)),
         secondary=secondary,
         secondary_probability=probability,
         delivery=_delivery(top.table("delivery")),
+        rules=_rules(top.table("rules")),
+        capacity=_capacity(top.table("capacity"), start, days),
         suspensions=suspended,
+        trucks=tuple(
+            _listed(_Table(item, f"truck[{i}]"), goods, days)
+            for i, item in enumerate(top.get("truck", checks.listing, []))
+        ),
     )
     top.done()
     return scenario
+
+
+def _rules(table: _Table | None) -> GateRules:
+    if table is None:
+        return GateRules()
+    defaults = GateRules()
+    rules = GateRules(
+        priority_order=tuple(table.get("priority_order", _classes, defaults.priority_order)),
+        backlog_hours=table.get("backlog_hours", checks.positive, defaults.backlog_hours),
+        live_every=table.get("live_every", checks.positive_int, defaults.live_every),
+        booking_share=table.get("booking_share", checks.probability, defaults.booking_share),
+        green_zone=table.get("green_zone", _flag, defaults.green_zone),
+    )
+    table.done()
+    return rules
+
+
+def _classes(value: Any) -> list[str]:
+    classes = checks.texts(value)
+    try:
+        CallRules(tuple(classes))
+    except ValueError as error:
+        raise ValueError(f"{error} (the gate knows {', '.join(PRIORITY_CLASSES)})") from None
+    return classes
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {value!r}")
+    return value
+
+
+def _capacity(table: _Table | None, start: date, days: float) -> tuple[CapacityFigure, ...]:
+    if table is None:
+        return DEFAULT_CAPACITY
+    figures = [
+        figure for side in SIDES for figure in _standing(side, table.get(side.lower(), _per_hour))
+    ]
+    for i, item in enumerate(table.get("change", checks.listing, [])):
+        change = _Table(item, f"{table.key('change')}[{i}]")
+        first = change.get("from_day", checks.non_negative_int)
+        last = change.get("until_day", checks.positive_int, math.ceil(days))
+        if last <= first:
+            raise _KeyError(change.key("until_day"), "must be later than from_day")
+        for side in SIDES:
+            per_hour = change.get(side.lower(), _per_hour, None)
+            for offset in range(first, last) if per_hour else ():
+                day = start + timedelta(days=offset)
+                figures += [dataclasses.replace(f, day=day) for f in _standing(side, per_hour)]
+        change.done()
+    table.done()
+    return tuple(figures)
+
+
+def _per_hour(value: Any) -> tuple[int, ...]:
+    """Trucks an hour: one figure for every hour, or 24 figures by hour of day."""
+    if not isinstance(value, list):
+        return (checks.non_negative_int(value),) * 24
+    figures = tuple(checks.non_negative_int(item) for item in value)
+    if len(figures) != 24:
+        raise ValueError(f"must be one number or 24 hourly numbers, got {len(figures)}")
+    return figures
+
+
+def _listed(table: _Table, goods: tuple[Goods, ...], days: float) -> ListedTruck:
+    names = [g.name for g in goods]
+    truck = ListedTruck(
+        arrives=table.get("arrives", checks.number),
+        goods=table.get("goods", checks.text, names[0]),
+        slot=table.get("slot", checks.non_negative_int, None),
+    )
+    if truck.goods not in names:
+        known = ", ".join(names)
+        raise _KeyError(
+            table.key("goods"), f"{truck.goods!r} is not one of the goods classes ({known})"
+        )
+    if truck.arrives >= days * 24:
+        end = f"must be before the end of the run ({days * 24:g} h)"
+        raise _KeyError(table.key("arrives"), end)
+    table.done()
+    return dataclasses.replace(truck, slot=None if truck.slot is None else float(truck.slot))
 
 
 def _arrivals(table: _Table, base: Path) -> Arrivals:
@@ -263,41 +396,66 @@ def _replay(path: Path) -> list[float]:
         raise ValueError(f"cannot read {path}: {error.strerror}") from None
 
 
-def _priority(top: _Table, goods: tuple[tuple[str, float], ...]) -> tuple[str, ...]:
-    tags = (*CHANNELS, *(name for name, _ in goods))
-    priority = top.get("priority", checks.texts, [])
-    for tag in priority:
-        if tag not in tags:
-            raise _KeyError(
-                "priority", f"{tag!r} is neither a channel nor a goods class ({', '.join(tags)})"
-            )
-    return tuple(priority)
-
-
-def _goods(table: _Table | None) -> tuple[tuple[str, float], ...]:
+def _goods(table: _Table | None) -> tuple[Goods, ...]:
     if table is None:
-        return (("general", 1.0),)
-    shares = {name: table.get(name, checks.non_negative) for name in table.data}
-    total = sum(shares.values())
+        return (Goods("general", 1.0),)
+    classes = [_goods_class(table, name) for name in table.data]
+    total = sum(g.share for g in classes)
     if total <= 0:
         raise _KeyError("goods", "shares must add up to more than zero")
-    return tuple((name, share / total) for name, share in shares.items())
+    return tuple(dataclasses.replace(g, share=g.share / total) for g in classes)
 
 
-def _suspension(table: _Table, goods: tuple[tuple[str, float], ...]) -> Suspension:
-    names = [name for name, _ in goods]
-    goods_class = table.get("goods", checks.text)
-    if goods_class not in names:
-        raise _KeyError(
-            table.key("goods"),
-            f"{goods_class!r} is not one of the goods classes ({', '.join(names)})",
-        )
-    start = table.get("from_day", checks.non_negative, 0.0) * 24
-    end = table.get("until_day", checks.non_negative, math.inf) * 24
-    if end <= start:
+def _goods_class(table: _Table, name: str) -> Goods:
+    """`name = 0.2` (a class named after a flag carries it) or a table with share, flags, hs."""
+    if not isinstance(table.data[name], dict):
+        flags = frozenset({name} & set(policy.FLAGS))
+        return Goods(name, table.get(name, checks.non_negative), flags)
+    spec = _Table(table.data[name], table.key(name))
+    table.used.add(name)
+    found = Goods(
+        name,
+        spec.get("share", checks.non_negative),
+        frozenset(spec.get("flags", _flags, [])),
+        tuple(spec.get("hs", _hs_prefixes, [])),
+    )
+    spec.done()
+    return found
+
+
+def _flags(value: Any) -> list[str]:
+    flags = checks.texts(value)
+    unknown = [f for f in flags if f not in policy.FLAGS]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a flag ({', '.join(policy.FLAGS)})")
+    return flags
+
+
+def _hs_prefixes(value: Any) -> list[str]:
+    prefixes = checks.texts(value)
+    for prefix in prefixes:
+        if not (prefix.isascii() and prefix.isdigit() and 2 <= len(prefix) <= 6):
+            raise ValueError(f"{prefix!r} is not an HS code or prefix of 2 to 6 digits")
+    return prefixes
+
+
+def _suspension(table: _Table, origin: datetime) -> policy.Suspension:
+    flags = tuple(table.get("flags", _flags, []))
+    prefixes = tuple(table.get("hs_prefixes", _hs_prefixes, []))
+    if not flags and not prefixes:
+        raise _KeyError(table.key("flags"), "name flags or hs_prefixes (what is suspended)")
+    start = table.get("from_day", checks.non_negative, 0.0)
+    end = table.get("until_day", checks.non_negative, None)
+    if end is not None and end <= start:
         raise _KeyError(table.key("until_day"), "must be later than from_day")
+    reason = table.get("reason", checks.text, "suspended in the scenario")
     table.done()
-    return Suspension(goods_class, start, end)
+    return policy.Suspension(
+        scope=policy.Scope(hs_prefixes=prefixes, flags=flags),
+        starts_at=origin + timedelta(days=start),
+        ends_at=None if end is None else origin + timedelta(days=end),
+        reason=reason,
+    )
 
 
 def _stage(table: _Table) -> Stage:

@@ -36,8 +36,10 @@ def test_no_rate_means_no_arrivals():
 
 def test_booked_trucks_fill_their_slots_less_the_no_shows():
     slots = [0.0] * 8 + [4.5] * 8 + [0.0] * 8
-    times = list(booked_times(slots, 0.2, DAYS * 24, np.random.default_rng(5)))
+    booked = list(booked_times(slots, 0.2, DAYS * 24, np.random.default_rng(5)))
+    times = [t for t, _ in booked]
     assert times == sorted(times)
+    assert all(slot == int(t) for t, slot in booked), "each comes in its booked hour"
     observed = per_hour_of_day(times)
     assert observed[:8].sum() == observed[16:].sum() == 0
     assert observed[8:16].mean() == pytest.approx(4.5 * 0.8, rel=0.03)
@@ -46,6 +48,14 @@ def test_booked_trucks_fill_their_slots_less_the_no_shows():
 def test_everyone_booked_comes_when_nobody_fails_to_show():
     times = list(booked_times([3.0] * 24, 0.0, 48, np.random.default_rng(6)))
     assert len(times) == 3 * 48
+
+
+def test_demand_past_the_booking_quota_comes_without_a_booking():
+    quota = {hour: hour % 4 for hour in range(48)}
+    trucks = list(booked_times([3.0] * 24, 0.0, 48, np.random.default_rng(7), quota.__getitem__))
+    assert len(trucks) == 3 * 48
+    booked = np.bincount([int(slot) for _, slot in trucks if slot is not None], minlength=48)
+    assert booked.tolist() == [min(3, quota[h]) for h in range(48)]
 
 
 def test_replay_keeps_recorded_times_within_the_horizon_in_order():

@@ -1,15 +1,17 @@
 """The gate model's parts: yard blocking, opening hours, suspensions, secondary inspection,
-delivery modes, priorities and replayed arrivals."""
+delivery modes, the gate's call rules and capacity, replayed and listed arrivals."""
 
 import dataclasses
+from datetime import timedelta
 
 import numpy as np
 import pytest
 
+from smartgate.policy.model import SIDES, CapacityFigure, GateRules, Scope, Suspension
 from smartgate.simulation.delivery import DEFAULTS, delivery_mode
 from smartgate.simulation.distributions import Deterministic, Exponential
 from smartgate.simulation.gate import simulate
-from smartgate.simulation.scenario import Arrivals, Scenario, Stage, Suspension
+from smartgate.simulation.scenario import Arrivals, Goods, ListedTruck, Scenario, Stage
 
 BASE = Scenario(
     name="test gate",
@@ -17,10 +19,25 @@ BASE = Scenario(
     inspection=Stage(2, Exponential(6 / 60)),
     days=5,
 )
+FRUIT = (Goods("general", 0.5), Goods("fruit", 0.5, frozenset({"perishable"}), ("0810",)))
 
 
 def run(scenario=BASE, seed=1, **changes):
     return simulate(dataclasses.replace(scenario, **changes), np.random.default_rng(seed))
+
+
+def fruit_suspended(start: float, end: float | None = None) -> Suspension:
+    """Fruit (HS 0810) stopped from hour `start` to hour `end` of the base scenario."""
+    return Suspension(
+        Scope(hs_prefixes=("0810",)),
+        BASE.origin + timedelta(hours=start),
+        None if end is None else BASE.origin + timedelta(hours=end),
+        "fruit tested",
+    )
+
+
+def capacity(per_hour: int, hours=range(24)) -> tuple[CapacityFigure, ...]:
+    return tuple(CapacityFigure(side, "", h, per_hour) for side in SIDES for h in hours)
 
 
 def test_a_full_yard_keeps_trucks_waiting_on_the_road():
@@ -40,8 +57,7 @@ def test_inspections_start_only_within_opening_hours_but_trucks_arrive_around_th
 
 
 def test_suspended_goods_are_held_until_the_suspension_ends():
-    fruit = Suspension("fruit", start=24.0, end=72.0)
-    result = run(goods=(("general", 0.5), ("fruit", 0.5)), suspensions=(fruit,))
+    result = run(goods=FRUIT, suspensions=(fruit_suspended(24.0, 72.0),))
     fruit_trucks = [t for t in result.trucks if t.goods == "fruit"]
     held = [t for t in fruit_trucks if 24.0 <= t.arrived < 72.0]
     assert held
@@ -52,8 +68,7 @@ def test_suspended_goods_are_held_until_the_suspension_ends():
 
 
 def test_a_suspension_without_end_holds_its_goods_to_the_end_of_the_run():
-    forever = Suspension("fruit", start=0.0)
-    result = run(goods=(("general", 0.5), ("fruit", 0.5)), suspensions=(forever,))
+    result = run(goods=FRUIT, suspensions=(fruit_suspended(0.0),))
     assert dict(result.summary.cleared_by_goods)["fruit"] == 0
     assert result.summary.held == sum(t.goods == "fruit" for t in result.trucks)
 
@@ -80,26 +95,93 @@ def test_one_handover_unit_caps_throughput_at_its_cycle_time(mode):
     assert overloaded.summary.throughput_per_day == pytest.approx(24 / cycle, rel=0.05)
 
 
-def test_booked_trucks_go_first_when_they_have_priority():
+def test_booked_trucks_wait_less_than_walk_ups_by_the_live_every_ratio():
+    # A small yard makes the waiting area the bottleneck, so the call order decides the waits.
     busy = dict(
         arrivals=Arrivals(per_day=500, booked_share=0.5),
         inspection=Stage(2, Exponential(5.5 / 60)),
+        yard_capacity=3,
         days=5,
     )
-    fair = run(**busy)
-    booked_first = run(**busy, priority=("booked",))
+    alternate = run(**busy, rules=GateRules(live_every=1))
+    mostly_booked = run(**busy, rules=GateRules(live_every=6))
 
     def mean_wait(result, channel):
         return np.mean(
-            [
-                t.inspection_start - t.arrived
-                for t in result.trucks
-                if t.channel == channel and t.inspection_start is not None
-            ]
+            [t.called - t.arrived for t in result.trucks if t.channel == channel and t.called]
         )
 
-    assert mean_wait(booked_first, "booked") < 0.5 * mean_wait(booked_first, "live")
-    assert mean_wait(fair, "booked") == pytest.approx(mean_wait(fair, "live"), rel=0.3)
+    assert mean_wait(mostly_booked, "booked") < 0.5 * mean_wait(mostly_booked, "live")
+    assert mean_wait(alternate, "live") < mean_wait(mostly_booked, "live")
+    lanes = {t.lane for t in mostly_booked.trucks if t.called is not None}
+    assert {"booked", "live"} <= lanes
+
+
+def test_priority_classes_are_called_first_in_the_configured_order():
+    listed = tuple(
+        ListedTruck(arrives=-1.0 + i / 100, goods=("general", "inputs", "fruit")[i % 3])
+        for i in range(30)
+    )
+    goods = (
+        Goods("general", 1.0),
+        Goods("inputs", 0.0, frozenset({"production_input"})),
+        Goods("fruit", 0.0, frozenset({"perishable"})),
+    )
+    result = run(
+        arrivals=Arrivals(per_day=0),
+        goods=goods,
+        trucks=listed,
+        yard_capacity=1,
+        inspection=Stage(1, Deterministic(0.1)),
+        rules=GateRules(priority_order=("perishable", "production_input")),
+        days=1,
+    )
+    order = [t.goods for t in sorted(result.trucks, key=lambda t: t.called)]
+    assert order == ["fruit"] * 10 + ["inputs"] * 10 + ["general"] * 10
+    assert [t.lane for t in sorted(result.trucks, key=lambda t: t.called)][:11] == (
+        ["perishable"] * 10 + ["production_input"]
+    )
+
+
+def test_no_hour_calls_more_than_the_smaller_side_declared():
+    figures = capacity(5) + tuple(CapacityFigure("CN", "", h, 3) for h in range(24))[:0]
+    cn_lower = tuple(
+        f if f.side == "VN" else dataclasses.replace(f, trucks_per_hour=3) for f in figures
+    )
+    result = run(capacity=cn_lower, days=2)
+    per_hour = np.bincount([int(t.called) for t in result.trucks if t.called is not None])
+    assert per_hour.max() == 3
+    assert result.summary.throughput_per_day <= 3 * 24
+
+
+def test_capacity_that_changes_by_date_takes_effect_that_day():
+    day_two = BASE.start + timedelta(days=1)
+    dated = tuple(dataclasses.replace(f, day=day_two, trucks_per_hour=1) for f in capacity(1))
+    result = run(capacity=capacity(20) + dated, days=3)
+    calls = np.bincount([int(t.called // 24) for t in result.trucks if t.called is not None])
+    assert calls[1] == 24
+    assert calls[0] > 24 and calls[2] > 24
+
+
+def test_green_zone_holds_every_truck_that_would_cross_with_its_driver():
+    green = GateRules(green_zone=True)
+    direct = run(rules=green, delivery=delivery_mode("direct_crossing", 2), days=1)
+    swapped = run(rules=green, delivery=delivery_mode("tractor_swap", 2), days=1)
+    assert direct.summary.departed == 0 and direct.summary.held == direct.summary.arrivals
+    assert swapped.summary.departed > 0 and swapped.summary.held == 0
+
+
+def test_bookings_past_the_hours_quota_come_as_walk_ups():
+    # 10 trucks an hour both sides, 60 % for bookings: 6 booked a hour, the rest walk up.
+    result = run(
+        arrivals=Arrivals(per_day=24 * 20, booked_share=1.0),
+        capacity=capacity(10),
+        rules=GateRules(booking_share=0.6),
+        days=2,
+    )
+    booked = np.bincount([int(t.arrived) for t in result.trucks if t.channel == "booked"])
+    assert booked.max() == 6
+    assert any(t.channel == "live" for t in result.trucks)
 
 
 def test_replayed_arrivals_are_the_recorded_ones():
@@ -109,13 +191,18 @@ def test_replayed_arrivals_are_the_recorded_ones():
     assert {t.channel for t in result.trucks} == {"replay"}
 
 
-def test_a_backlog_queues_on_the_road_from_the_start_and_is_cleared():
-    result = run(arrivals=Arrivals(per_day=0, backlog=40), yard_capacity=10, days=1)
-    assert all(t.arrived == 0.0 for t in result.trucks)
+def test_a_backlog_waits_from_before_the_start_is_called_first_and_cleared():
+    result = run(arrivals=Arrivals(per_day=100, backlog=40), yard_capacity=10, days=1)
+    backlog = [t for t in result.trucks if t.channel == "backlog"]
+    assert len(backlog) == 40
+    assert all(t.arrived == -GateRules().backlog_hours for t in backlog)
+    assert {t.lane for t in backlog} == {"backlog"}
+    first_called = sorted(result.trucks, key=lambda t: (t.called is None, t.called))[:40]
+    assert {t.channel for t in first_called} == {"backlog"}
     one_hour_in = result.samples[1]
     assert one_hour_in.yard == 10
     assert one_hour_in.road_queue > 0
-    assert result.summary.departed == 40
+    assert all(t.departed is not None for t in backlog)
 
 
 def test_the_same_seed_gives_the_same_run():

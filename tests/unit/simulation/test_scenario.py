@@ -1,18 +1,18 @@
 """Scenario files: the shipped ones load and run, a bad field is named with its reason."""
 
 import dataclasses
-import math
 import textwrap
 from datetime import date
 
 import numpy as np
 import pytest
 
+from smartgate.policy.model import GateRules, effective_capacity
 from smartgate.shared.errors import DomainError
 from smartgate.simulation import scenario
 from smartgate.simulation.distributions import Lognormal
 from smartgate.simulation.gate import simulate
-from smartgate.simulation.scenario import ScenarioError
+from smartgate.simulation.scenario import Goods, ListedTruck, ScenarioError
 
 MINIMAL = """
 name = "minimal"
@@ -53,11 +53,14 @@ def test_mong_cai_holds_cold_chain_and_starts_with_the_backlog():
     mong_cai = scenario.load("mong-cai-2022-04")
     assert mong_cai.start == date(2022, 4, 26)
     assert mong_cai.arrivals.backlog == 1646
-    assert [(s.goods, s.start, s.end) for s in mong_cai.suspensions] == [
-        ("cold_chain", 0.0, math.inf)
-    ]
+    [cold_chain] = mong_cai.suspensions
+    assert cold_chain.scope.flags == ("cold_chain",)
+    assert (cold_chain.starts_at, cold_chain.ends_at) == (mong_cai.origin, None)
     assert mong_cai.delivery.name == "tractor_swap"
-    assert mong_cai.priority == ("backlog", "production_inputs")
+    assert mong_cai.rules.priority_order == ("backlog", "production_input")
+    assert mong_cai.rules.green_zone
+    assert effective_capacity(mong_cai.capacity, mong_cai.start, 8) == 10
+    assert effective_capacity(mong_cai.capacity, mong_cai.start, 7) == 0
 
 
 def test_a_minimal_file_gets_the_defaults_in_hours():
@@ -71,14 +74,14 @@ def test_a_minimal_file_gets_the_defaults_in_hours():
 
 def test_a_full_file_is_read_into_every_part():
     full = parse(
-        MINIMAL
+        MINIMAL.replace('name = "minimal"', 'name = "minimal"\nstart = 2026-01-05')
         + """
         [gate]
         opens = "07:30"
         closes = "22:00"
         [goods]
         general = 3
-        fruit = 1
+        fruit = { share = 1, flags = ["perishable"], hs = ["0810"] }
         [yard]
         capacity = 50
         [secondary]
@@ -88,18 +91,59 @@ def test_a_full_file_is_read_into_every_part():
         [delivery]
         mode = "agv_shuttle"
         units = 4
+        [rules]
+        priority_order = ["perishable", "backlog"]
+        backlog_hours = 12
+        live_every = 2
+        booking_share = 0.5
+        green_zone = true
+        [capacity]
+        vn = 30
+        cn = [0, 0, 0, 0, 0, 0, 0, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 0, 0, 0, 0, 0, 0]
+        [[capacity.change]]
+        from_day = 1
+        until_day = 2
+        vn = 5
         [[suspension]]
-        goods = "fruit"
+        hs_prefixes = ["0810"]
         from_day = 1
         until_day = 2.5
+        reason = "fruit tested"
+        [[truck]]
+        arrives = -30
+        goods = "fruit"
+        [[truck]]
+        arrives = 2.5
+        slot = 3
         """
     )
     assert (full.opens, full.closes) == (7.5, 22.0)
-    assert full.goods == (("general", 0.75), ("fruit", 0.25))
+    assert full.goods == (
+        Goods("general", 0.75),
+        Goods("fruit", 0.25, frozenset({"perishable"}), ("0810",)),
+    )
     assert full.yard_capacity == 50
     assert full.secondary.service == Lognormal(0.5, 0.5)
     assert full.delivery.name == "agv_shuttle" and full.delivery.units == 4
-    assert full.suspensions[0].start == 24 and full.suspensions[0].end == 60
+    assert full.rules == GateRules(
+        priority_order=("perishable", "backlog"),
+        backlog_hours=12,
+        live_every=2,
+        booking_share=0.5,
+        green_zone=True,
+    )
+    day_one, day_two = date(2026, 1, 5), date(2026, 1, 6)
+    assert effective_capacity(full.capacity, day_one, 8) == 20
+    assert effective_capacity(full.capacity, day_one, 3) == 0
+    assert effective_capacity(full.capacity, day_two, 8) == 5
+    assert effective_capacity(full.capacity, date(2026, 1, 7), 8) == 20
+    [fruit] = full.suspensions
+    assert fruit.scope.hs_prefixes == ("0810",) and fruit.reason == "fruit tested"
+    assert (full.hours(fruit.starts_at), full.hours(fruit.ends_at)) == (24, 60)
+    assert full.trucks == (
+        ListedTruck(-30.0, "fruit"),
+        ListedTruck(2.5, "general", 3.0),
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,7 +157,15 @@ def test_a_full_file_is_read_into_every_part():
         (("mean_min = 3", 'mean_min = "3"'), "inspection.service: mean_min: must be a number"),
         (('"exponential"', '"weibull"'), "inspection.service: dist: must be one of"),
         (('name = "minimal"', 'name = "x"\ndays = 2\nwarmup_days = 2'), "warmup_days: must be"),
-        (('name = "minimal"', 'name = "x"\npriority = ["vip"]'), "priority: 'vip' is neither"),
+        (('name = "minimal"', 'name = "x"\npriority = ["vip"]'), "priority: is now [rules]"),
+        (("[arrivals]", '[rules]\npriority_order = ["vip"]\n[arrivals]'), "unknown priority"),
+        (("[arrivals]", "[rules]\nlive_every = 0\n[arrivals]"), "rules.live_every: must be"),
+        (("[arrivals]", "[rules]\ngreen_zone = 1\n[arrivals]"), "must be true or false"),
+        (("[arrivals]", "[capacity]\nvn = [1, 2]\n[arrivals]"), "24 hourly numbers, got 2"),
+        (("[arrivals]", "[capacity]\nvn = -1\n[arrivals]"), "capacity.vn: must be a whole"),
+        (("[arrivals]", "[capacity]\nvn = 3\n[arrivals]"), "capacity.cn: required"),
+        (("[arrivals]", '[goods]\nx = { share = 1, flags = ["vip"] }\n[arrivals]'), "not a flag"),
+        (("[arrivals]", '[goods]\nx = { share = 1, hs = ["08a"] }\n[arrivals]'), "not an HS"),
     ],
 )
 def test_a_bad_field_is_named_with_its_reason(change, message):
@@ -123,12 +175,18 @@ def test_a_bad_field_is_named_with_its_reason(change, message):
     assert "\n" not in str(error.value)
 
 
-def test_an_unknown_goods_class_in_a_suspension_is_named():
-    text = MINIMAL + '[[suspension]]\ngoods = "fruit"\n'
-    with pytest.raises(
-        ScenarioError, match=r"suspension\[0\]\.goods: 'fruit' is not one of the goods classes"
-    ):
-        parse(text)
+def test_a_suspension_names_what_it_stops():
+    with pytest.raises(ScenarioError, match=r"suspension\[0\]\.flags: name flags or hs_prefixes"):
+        parse(MINIMAL + "[[suspension]]\nfrom_day = 1\n")
+    with pytest.raises(ScenarioError, match=r"suspension\[0\]\.until_day: must be later"):
+        parse(MINIMAL + '[[suspension]]\nflags = ["cold_chain"]\nfrom_day = 2\nuntil_day = 1\n')
+
+
+def test_a_listed_truck_must_be_of_a_known_class_and_come_within_the_run():
+    with pytest.raises(ScenarioError, match=r"truck\[0\]\.goods: 'fruit' is not one of"):
+        parse(MINIMAL + '[[truck]]\narrives = 1\ngoods = "fruit"\n')
+    with pytest.raises(ScenarioError, match=r"truck\[0\]\.arrives: must be before the end"):
+        parse(MINIMAL + "[[truck]]\narrives = 500\n")
 
 
 def test_opening_hours_must_be_times_of_day_in_order():
