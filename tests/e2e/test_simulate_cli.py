@@ -176,3 +176,29 @@ def test_a_trace_is_for_one_scenario_not_a_sweep(tmp_path, env):
     result = run("mong-cai-2022-04", "--lanes", "1,2", "--trace", str(tmp_path / "t.csv"), env=env)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: --trace: one scenario at a time, not with a sweep"
+
+
+def test_from_gate_writes_the_live_gate_as_a_scenario_that_runs(server, tmp_path):
+    env = server.env | {"COLUMNS": "200"}  # the server's database, as its machine's CLI
+    out = tmp_path / "now.toml"
+    written = run("from-gate", "mong-cai", "--hours", "24", "--out", str(out), env=env)
+    assert written.returncode == 0, written.stderr
+    live = scenario.load(out)
+    assert live.days == 1
+    assert live.name.startswith("mong-cai-export-")
+    assert out.read_text().startswith("# Taken from the live gate mong-cai (export)")
+    ran = run(str(out), "--replications", "2", "--workers", "1", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert live.name in ran.stdout
+
+
+def test_from_gate_names_what_it_cannot_plan(server):
+    env = server.env | {"COLUMNS": "200"}
+    unknown = run("from-gate", "nowhere", env=env)
+    assert (unknown.returncode, unknown.stderr.strip()) == (
+        1,
+        "error: gate 'nowhere' does not exist",
+    )
+    sideways = run("from-gate", "mong-cai", "--direction", "up", env=env)
+    assert sideways.returncode == 1
+    assert sideways.stderr.strip() == "error: --direction: must be one of export, import, got 'up'"

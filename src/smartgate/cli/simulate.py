@@ -124,6 +124,61 @@ def run(
     _experiment(variants, replications, workers, seed, csv, html, title=title, trace=trace)
 
 
+@app.command("from-gate")
+def from_gate(
+    gate: Annotated[str, typer.Argument(help="Gate id, e.g. huu-nghi.")],
+    direction: Annotated[str, typer.Option(help="export or import.")] = "export",
+    hours: Annotated[int, typer.Option(min=1, max=24 * 14, help="Hours to plan ahead.")] = 48,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the scenario here to edit, not run it.")
+    ] = None,
+    replications: Replications = 10,
+    workers: Workers = os.cpu_count() or 1,
+    seed: Seed = 0,
+    html: HtmlOut = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Plan as this operator or authority (default: the instance)."),
+    ] = None,
+) -> None:
+    """Build a scenario from the gate's database as it is now (rules, both sides' capacity,
+    suspensions, bookings, the trucks waiting) and run it, or write it with --out to edit."""
+    from smartgate.simulation import twin
+
+    text = twin.scenario_text(_snapshot(gate, direction, hours, as_user), hours)
+    if out is not None:
+        _save(out, text.encode())
+        return
+    live = scenario.parse(text, origin=f"{gate} now")
+    _experiment([live], replications, workers, seed, None, html, title=live.name)
+
+
+def _snapshot(gate: str, direction: str, hours: int, as_user: str | None):  # type: ignore[no-untyped-def]
+    # Imported here: only this command needs the database layer.
+    from datetime import timedelta
+
+    from smartgate.cli.common import acting_as, settings, uow
+    from smartgate.queue.snapshot import gate_snapshot
+    from smartgate.registry.model import DIRECTIONS
+    from smartgate.shared.actor import Actor
+    from smartgate.shared.clock import utcnow
+
+    if direction not in DIRECTIONS:
+        raise DomainError(f"--direction: must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
+    # Whoever runs the CLI holds the database: without --as it plans as the instance itself.
+    actor = acting_as(as_user) if as_user else Actor(0, "instance", "authority")
+    now = utcnow()
+    return gate_snapshot(
+        uow=uow(),
+        actor=actor,
+        gate_id=gate,
+        direction=direction,
+        side=settings().side,
+        until=now + timedelta(hours=hours + 1),
+        now=now,
+    )
+
+
 @app.command()
 def calibrate(
     events_csv: Annotated[

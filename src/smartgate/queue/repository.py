@@ -302,6 +302,19 @@ class QueueRepository:
         )
         return list(self.session.scalars(query))
 
+    def walk_ups_between(
+        self, gate_id: str, direction: str, start: datetime, end: datetime
+    ) -> list[QueueEntryRow]:
+        """Trucks that joined a gate's line in [start, end) without a booking."""
+        query = select(QueueEntryRow).where(
+            QueueEntryRow.gate_id == gate_id,
+            QueueEntryRow.direction == direction,
+            QueueEntryRow.arrived_at >= start,
+            QueueEntryRow.arrived_at < end,
+            QueueEntryRow.slot_start.is_(None),
+        )
+        return list(self.session.scalars(query))
+
     def entries_of(self, actor: Actor, limit: int = 200) -> list[QueueEntryRow]:
         """The trucks the actor may follow that are in a waiting area now."""
         query = _of_visible_trips(select(QueueEntryRow), QueueEntryRow.declaration_id, actor)

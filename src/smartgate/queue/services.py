@@ -48,6 +48,11 @@ def cargo_of(row: DeclarationRow | Trip) -> Cargo:
     return Cargo(row.gate_id, row.direction, tuple(g.hs_code for g in row.goods), frozenset(flags))
 
 
+def entry_cargo(row: Any) -> Cargo:
+    """What suspensions look at in a place in line (it keeps its goods' codes and flags)."""
+    return Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
+
+
 def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str) -> SlotDay:
     """Every hour of a local date with capacity: how many places are booked and left."""
     check_date(day, "date")

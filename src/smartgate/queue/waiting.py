@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 
 from smartgate.declarations.plates import plate_key
 from smartgate.policy import model as policy
-from smartgate.policy.model import Cargo
 from smartgate.queue import model
 from smartgate.queue.boards import Board, editing, policy_of, reading, waiting
 from smartgate.queue.model import notice
@@ -21,7 +20,7 @@ from smartgate.queue.schemas import (
     QueueEntryRead,
     WaitTime,
 )
-from smartgate.queue.services import cargo_of, check_still_valid
+from smartgate.queue.services import cargo_of, check_still_valid, entry_cargo
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
@@ -225,8 +224,7 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
     changed = []
     for row in uow.queue.entries(gate_id, direction, ("waiting", "held")):
         # The entry keeps its goods codes and flags, so no declaration needs loading here.
-        cargo = Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
-        change = board.hold_change(row.status == "held", cargo, row.delivery_mode, now)
+        change = board.hold_change(row.status == "held", entry_cargo(row), row.delivery_mode, now)
         if change is None:
             continue
         hold, reason = change

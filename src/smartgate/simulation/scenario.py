@@ -4,7 +4,8 @@ A scenario speaks the gate's own policy: its rules (`[rules]`: priority order, b
 live-per-booked ratio, booking share, green zone), each side's capacity per hour (`[capacity]`,
 changing by date with `[[capacity.change]]`), suspensions by flag or HS prefix, and trucks
 already waiting or booked (`[[truck]]`). The simulator hands them to the same waiting-area
-model the API runs. Scenario hours are the gate's local clock: hour 0 is midnight of `start`.
+model the API runs. Scenario hours are the gate's local clock: hour 0 is midnight of `start`
+(or `start` itself when it is a date and a whole hour, as a scenario taken from the live gate).
 """
 
 import dataclasses
@@ -103,7 +104,7 @@ class Scenario:
     days: float = 7.0
     warmup_days: float = 0.0
     description: str = ""
-    start: date = date(2025, 1, 6)
+    start: date | datetime = date(2025, 1, 6)  # hour 0: that midnight, or that whole hour
     opens: float = 0.0
     closes: float = 24.0
     goods: tuple[Goods, ...] = (Goods("general", 1.0),)
@@ -124,7 +125,7 @@ class Scenario:
     @property
     def origin(self) -> datetime:
         """Hour 0 on the calendar the policy is set by (the local clock, kept as UTC)."""
-        return datetime.combine(self.start, time(), tzinfo=UTC)
+        return origin_of(self.start)
 
     def hours(self, moment: datetime) -> float:
         """A moment of the policy's calendar as scenario hours."""
@@ -154,6 +155,13 @@ class Scenario:
         if labels:
             changed["name"] = f"{self.name} [{' '.join(labels)}]"
         return dataclasses.replace(self, **changed)
+
+
+def origin_of(start: date | datetime) -> datetime:
+    """Hour 0 of a scenario starting at `start` (a date's midnight, or a whole hour)."""
+    if isinstance(start, datetime):
+        return start.replace(tzinfo=UTC)
+    return datetime.combine(start, time(), tzinfo=UTC)
 
 
 def shipped() -> list[str]:
@@ -250,7 +258,7 @@ def _scenario(top: _Table, base: Path) -> Scenario:
     gate.done()
     goods = _goods(top.table("goods"))
     start = top.get("start", _date, date(2025, 1, 6))
-    origin = datetime.combine(start, time(), tzinfo=UTC)
+    origin = origin_of(start)
     suspended = tuple(
         _suspension(_Table(item, f"suspension[{i}]"), origin)
         for i, item in enumerate(top.get("suspension", checks.listing, []))
@@ -277,7 +285,7 @@ def _scenario(top: _Table, base: Path) -> Scenario:
         secondary_probability=probability,
         delivery=_delivery(top.table("delivery")),
         rules=_rules(top.table("rules")),
-        capacity=_capacity(top.table("capacity"), start, days),
+        capacity=_capacity(top.table("capacity"), origin.date(), days),
         suspensions=suspended,
         trucks=tuple(
             _listed(_Table(item, f"truck[{i}]"), goods, days)
@@ -340,6 +348,12 @@ def _capacity(table: _Table | None, start: date, days: float) -> tuple[CapacityF
     return tuple(figures)
 
 
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number of hours, got {value!r}")
+    return value
+
+
 def _per_hour(value: Any) -> tuple[int, ...]:
     """Trucks an hour: one figure for every hour, or 24 figures by hour of day."""
     if not isinstance(value, list):
@@ -355,7 +369,7 @@ def _listed(table: _Table, goods: tuple[Goods, ...], days: float) -> ListedTruck
     truck = ListedTruck(
         arrives=table.get("arrives", checks.number),
         goods=table.get("goods", checks.text, names[0]),
-        slot=table.get("slot", checks.non_negative_int, None),
+        slot=table.get("slot", _whole, None),
     )
     if truck.goods not in names:
         known = ", ".join(names)
@@ -442,8 +456,11 @@ def _hs_prefixes(value: Any) -> list[str]:
 def _suspension(table: _Table, origin: datetime) -> policy.Suspension:
     flags = tuple(table.get("flags", _flags, []))
     prefixes = tuple(table.get("hs_prefixes", _hs_prefixes, []))
-    if not flags and not prefixes:
-        raise _KeyError(table.key("flags"), "name flags or hs_prefixes (what is suspended)")
+    all_goods = table.get("all_goods", _flag, False)
+    if all_goods == bool(flags or prefixes):
+        raise _KeyError(
+            table.key("flags"), "name flags or hs_prefixes, or all_goods = true (what is suspended)"
+        )
     start = table.get("from_day", checks.non_negative, 0.0)
     end = table.get("until_day", checks.non_negative, None)
     if end is not None and end <= start:
@@ -493,7 +510,13 @@ def _service(value: Any) -> Distribution:
     return distributions.parse(value, scale=MINUTES)
 
 
-def _date(value: Any) -> date:
+def _date(value: Any) -> date | datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None or value.minute or value.second or value.microsecond:
+            raise ValueError(
+                f"must be a local date and whole hour like 2026-12-04T15:00, got {value}"
+            )
+        return value
     if not isinstance(value, date):
         raise ValueError(f"must be a TOML date like 2022-04-26, got {value!r}")
     return value

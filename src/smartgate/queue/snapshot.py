@@ -1,0 +1,106 @@
+"""The gate as it stands, for planning: what the simulator needs to replay the next hours.
+
+A snapshot holds the gate's rules, both sides' declared capacity, the suspensions in force or
+announced, the trucks waiting or held now, the bookings still to come and the walk-up trucks
+of the last week (the demand to expect), as plain values with no rows or sessions.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from smartgate.policy.model import CapacityFigure, Cargo, GateRules, Suspension
+from smartgate.queue.boards import policy_of
+from smartgate.queue.services import cargo_of, entry_cargo
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import utcnow
+from smartgate.shared.errors import Forbidden, NotFound
+from smartgate.uow import UnitOfWork
+
+RECENT = timedelta(days=7)
+HOUR = timedelta(hours=1)  # walk-up trucks of this long ago tell the demand to expect
+
+
+@dataclass(frozen=True)
+class TruckNow:
+    """A truck waiting (or held) now, a booking still to come, or a recent walk-up."""
+
+    cargo: Cargo
+    arrived_at: datetime | None = None  # None: a booking whose truck has not come yet
+    slot_start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GateSnapshot:
+    """One gate direction as it stands at `taken_at` (UTC)."""
+
+    gate_id: str
+    direction: str
+    side: str  # whose clock the gate's hours are read on
+    taken_at: datetime
+    rules: GateRules
+    capacity: tuple[CapacityFigure, ...]
+    suspensions: tuple[Suspension, ...]
+    waiting: tuple[TruckNow, ...]
+    bookings: tuple[TruckNow, ...]
+    walk_ups: tuple[TruckNow, ...]  # the last week's, for the demand
+    lanes_open: int
+    yard_capacity: int | None  # None: the gate has no yard on record
+    open_utc: time
+    close_utc: time
+
+
+def gate_snapshot(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str,
+    direction: str,
+    side: str,
+    until: datetime,
+    now: datetime | None = None,
+) -> GateSnapshot:
+    """The gate direction as it stands, with the bookings up to `until`."""
+    now = now or utcnow()
+    if actor.role != "authority" and not (actor.role == "operator" and actor.gate_id == gate_id):
+        raise Forbidden(f"only operators of {gate_id} and authorities plan its capacity")
+    with uow:
+        gate = uow.registry.get_gate(gate_id)
+        if gate is None:
+            raise NotFound(f"gate {gate_id!r} does not exist")
+        policy = policy_of(uow, gate_id, direction)
+        entries = uow.queue.entries(gate_id, direction, ("waiting", "held"))
+        arrived = {e.booking_id for e in entries if e.booking_id is not None}
+        coming = uow.queue.bookings_between(gate_id, now - HOUR, until, ("active", "held"))
+        bookings = [b for b in coming if b.direction == direction and b.id not in arrived]
+        walk_ups = uow.queue.walk_ups_between(gate_id, direction, now - RECENT, now)
+        yards = [y.capacity_trucks for y in gate.yards]
+        return GateSnapshot(
+            gate_id=gate_id,
+            direction=direction,
+            side=side,
+            taken_at=now,
+            rules=policy.rules,
+            capacity=policy.capacity,
+            suspensions=tuple(
+                s for s in policy.suspensions if s.ends_at is None or s.ends_at > now
+            ),
+            waiting=tuple(TruckNow(entry_cargo(e), e.arrived_at, e.slot_start) for e in entries),
+            bookings=tuple(_booked(uow, actor, b) for b in bookings),
+            walk_ups=tuple(TruckNow(entry_cargo(e), e.arrived_at) for e in walk_ups),
+            lanes_open=sum(
+                1 for lane in gate.lanes if lane.direction == direction and lane.is_open
+            ),
+            yard_capacity=sum(yards) if yards else None,
+            open_utc=gate.open_utc,
+            close_utc=gate.close_utc,
+        )
+
+
+def _booked(uow: UnitOfWork, actor: Actor, booking) -> TruckNow:  # type: ignore[no-untyped-def]
+    trip = uow.declarations.trip(booking.declaration_id, actor)
+    cargo = (
+        cargo_of(trip)
+        if trip is not None
+        else Cargo(booking.gate_id, booking.direction, (), frozenset())
+    )
+    return TruckNow(cargo, None, booking.slot_start)
