@@ -2,6 +2,7 @@
 
 import csv
 import dataclasses
+import html
 import json
 import os
 import re
@@ -202,3 +203,41 @@ def test_from_gate_names_what_it_cannot_plan(server):
     sideways = run("from-gate", "mong-cai", "--direction", "up", env=env)
     assert sideways.returncode == 1
     assert sideways.stderr.strip() == "error: --direction: must be one of export, import, got 'up'"
+
+
+def test_advise_prints_the_smallest_value_and_its_figures_as_json(tmp_path, env):
+    report = tmp_path / "advice.html"
+    result = run(
+        "advise", "huu-nghi-1119-800",
+        *("--target-p95-wait", "300", "--vary", "lanes=1..3"),
+        *("--replications", "2", "--workers", "1", "--days", "3", "--json", "--html", str(report)),
+        env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    advice = json.loads(result.stdout)
+    assert advice["variable"] == "lanes" and advice["target_p95_wait_min"] == 300
+    chosen = advice["chosen"]
+    assert chosen in (1, 2, 3)
+    assert advice["at_chosen"]["value"] == chosen
+    assert advice["at_chosen"]["p95_wait_min"] < 300
+    if chosen > 1:
+        assert advice["one_less"]["value"] == chosen - 1
+        assert advice["one_less"]["p95_wait_min"] >= 300
+    assert [t["value"] for t in advice["tried"]] == [1, 2, 3]
+    assert set(advice["conclusion"]) == {"vi", "zh", "en"}
+    assert "làn kiểm tra" in advice["conclusion"]["vi"]
+    assert "查验通道" in advice["conclusion"]["zh"]
+    page = report.read_text(encoding="utf-8")
+    for sentence in advice["conclusion"].values():
+        assert html.escape(sentence) in page
+    assert "huu-nghi-1119-800" in page and "inspection lanes" in page
+
+
+def test_advise_refuses_a_range_it_cannot_plan_in_one_line(env):
+    result = run(
+        "advise", "huu-nghi-1119-800", "--target-p95-wait", "30", "--vary", "cranes=1..3", env=env
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: --vary: expected lanes=A..B, units=A..B or capacity=A..B, got 'cranes=1..3'"
+    )

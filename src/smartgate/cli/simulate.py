@@ -124,6 +124,98 @@ def run(
     _experiment(variants, replications, workers, seed, csv, html, title=title, trace=trace)
 
 
+@app.command()
+def advise(
+    source: Source,
+    target_p95_wait: Annotated[
+        float, typer.Option(min=0.1, help="Minutes the 95th-percentile wait must stay under.")
+    ],
+    vary: Annotated[str, typer.Option(help="lanes=1..8, units=1..6 or capacity=10..60.")],
+    replications: Replications = 10,
+    workers: Workers = os.cpu_count() or 1,
+    seed: Seed = 0,
+    days: Days = None,
+    html: HtmlOut = None,
+    json_output: JsonOut = False,
+) -> None:
+    """The smallest number of lanes, delivery units (crews, shuttles) or trucks an hour that
+    keeps the p95 wait under the target, with the figures there and at one less."""
+    from smartgate.simulation import advisor, report
+
+    base = _load(source, days)
+    try:
+        variable, values = advisor.parse_range(vary)
+    except ValueError as error:
+        raise DomainError(f"--vary: {error}") from None
+    with _executor(workers) as executor, _progress((len(values) + 1) * replications) as advance:
+        advice = advisor.advise(
+            base, variable, values, target_p95_wait, replications,
+            seed=seed, executor=executor, progress=advance,
+        )  # fmt: skip
+    sentences = _in_every_language(advisor.conclusion(advice))
+    if json_output:
+        print(json.dumps(_nan_to_none(_advice_json(advice, sentences)), indent=2))
+    else:
+        _print_advice(advice, sentences["en"])
+    if html:
+        _save(html, report.advice_report(advice, sentences).encode())
+
+
+def _in_every_language(wording) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from smartgate.web.i18n import LANGUAGES, translator
+
+    return {lang: wording.worded(translator(lang)) for lang in LANGUAGES}
+
+
+def _advice_json(advice, sentences: dict[str, str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    from smartgate.simulation.advisor import p95_minutes
+
+    def figures(value: int | None) -> dict[str, Any] | None:
+        result = advice.result_at(value)
+        if result is None:
+            return None
+        return {
+            "value": value,
+            "p95_wait_min": p95_minutes(result),
+            "p95_wait_min_ci95": [x * 60 for x in result.estimates["p95_wait"][1:]],
+            "mean_wait_min": result.estimates["mean_wait"].mean * 60,
+            "throughput_per_day": result.estimates["throughput_per_day"].mean,
+            "road_queue_end": result.estimates["road_queue_end"].mean,
+        }
+
+    chosen = advice.chosen
+    return {
+        "scenario": advice.scenario.name,
+        "variable": advice.variable,
+        "target_p95_wait_min": advice.target_minutes,
+        "chosen": chosen,
+        "at_chosen": figures(chosen),
+        "one_less": figures(None if chosen is None else chosen - 1),
+        "tried": [figures(value) for value, _ in advice.tried],
+        "queue_growth_per_day": advice.growth_per_day,
+        "conclusion": sentences,
+    }
+
+
+def _print_advice(advice, sentence: str) -> None:  # type: ignore[no-untyped-def]
+    from smartgate.simulation.advisor import p95_minutes
+    from smartgate.simulation.report import format_estimate
+
+    table = Table(
+        advice.variable, "p95 wait (min)", "mean wait (min)", "throughput / day", "",
+        title=f"{advice.scenario.name}: p95 wait against {advice.target_minutes:g} min",
+    )  # fmt: skip
+    for value, result in advice.tried:
+        mark = "chosen" if value == advice.chosen else ""
+        minutes = result.estimates["mean_wait"].mean * 60
+        table.add_row(
+            str(value), f"{p95_minutes(result):,.1f}", f"{minutes:,.1f}",
+            format_estimate(result.estimates["throughput_per_day"]), mark,
+        )  # fmt: skip
+    console.print(table)
+    console.print(sentence)
+
+
 @app.command("from-gate")
 def from_gate(
     gate: Annotated[str, typer.Argument(help="Gate id, e.g. huu-nghi.")],
@@ -425,13 +517,16 @@ def _run_with_progress(
 ) -> list["ScenarioResult"]:
     from smartgate.simulation import experiment
 
-    executor: Executor = (
-        experiment.InlineExecutor() if workers == 1 else ProcessPoolExecutor(max_workers=workers)
-    )
-    with executor, _progress(len(scenarios) * replications) as advance:
+    with _executor(workers) as executor, _progress(len(scenarios) * replications) as advance:
         return experiment.run_experiment(
             scenarios, replications, seed=seed, executor=executor, progress=advance, trace=trace
         )
+
+
+def _executor(workers: int) -> Executor:
+    from smartgate.simulation import experiment
+
+    return experiment.InlineExecutor() if workers == 1 else ProcessPoolExecutor(workers)
 
 
 @contextmanager
@@ -453,7 +548,7 @@ def _save(path: Path, content: bytes) -> None:
         path.write_bytes(content)
     except OSError as error:
         raise DomainError(f"{path}: {error.strerror}") from None
-    console.print(f"written to {path}")
+    errors.print(f"written to {path}")  # stderr: stdout may be carrying --json
 
 
 def _nan_to_none(value: Any) -> Any:

@@ -10,6 +10,7 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 from scipy import stats
 
+from smartgate.simulation.advisor import Advice
 from smartgate.simulation.calibration import Calibration, Comparison
 from smartgate.simulation.distributions import Deterministic, Exponential, Lognormal
 from smartgate.simulation.experiment import Estimate, ScenarioResult
@@ -26,6 +27,52 @@ def experiment_report(results: Sequence[ScenarioResult], title: str) -> str:
     ]
     table = _table(["scenario", "replications", *METRICS.values()], rows)
     return _page(title, table, [_metric_bars(results), _profiles(results)])
+
+
+def advice_report(advice: Advice, sentences: dict[str, str]) -> str:
+    """HTML page: the scenario's inputs, the conclusion in each language, the p95 wait at
+    every value tried against the target."""
+    s = advice.scenario
+    inputs = [
+        ["scenario", s.name],
+        ["description", s.description],
+        ["days simulated (warm-up)", f"{s.days:g} ({s.warmup_days:g})"],
+        ["trucks a day (booked share)", f"{s.arrivals.per_day:g} ({s.arrivals.booked_share:g})"],
+        [
+            "trucks waiting at the start",
+            str(s.arrivals.backlog + sum(t.arrives < 0 for t in s.trucks)),
+        ],
+        ["inspection lanes", str(s.inspection.lanes)],
+        ["delivery", f"{s.delivery.name} × {s.delivery.units}" if s.delivery else "none"],
+        ["priority order", ", ".join(s.rules.priority_order) or "none"],
+        ["one walk-up after booked", str(s.rules.live_every)],
+        ["green zone", "yes" if s.rules.green_zone else "no"],
+        ["suspensions", str(len(s.suspensions))],
+        ["varied", f"{advice.variable} {advice.tried[0][0]}..{advice.tried[-1][0]}"],
+        ["target: p95 wait under", f"{advice.target_minutes:g} min"],
+    ]
+    said = "".join(
+        f"<p lang='{lang}'><b>{lang}</b>: {html.escape(text)}</p>"
+        for lang, text in sentences.items()
+    )
+    figure = go.Figure()
+    values = [value for value, _ in advice.tried]
+    estimates = [result.estimates["p95_wait"] for _, result in advice.tried]
+    figure.add_scatter(
+        x=values,
+        y=[e.mean * 60 for e in estimates],
+        mode="lines+markers",
+        name="p95 wait",
+        error_y={"type": "data", "array": [_zero_nan(e.half_width) * 60 for e in estimates]},
+    )
+    figure.add_hline(y=advice.target_minutes, line_dash="dash", annotation_text="target")
+    figure.update_layout(
+        title="p95 wait (minutes, 95 % CI) by " + advice.variable,
+        xaxis_title=advice.variable,
+        yaxis_title="minutes",
+        height=420,
+    )
+    return _page(f"Capacity advice: {s.name}", said + _table(["input", "value"], inputs), [figure])
 
 
 def calibration_report(calibration: Calibration, comparisons: Sequence[Comparison]) -> str:

@@ -132,29 +132,46 @@ class Scenario:
         return (moment - self.origin) / timedelta(hours=1)
 
     def variant(
-        self, *, lanes: int | None = None, mode: str | None = None, per_day: float | None = None
+        self,
+        *,
+        lanes: int | None = None,
+        mode: str | None = None,
+        per_day: float | None = None,
+        units: int | None = None,
+        capacity: int | None = None,
     ) -> "Scenario":
-        """A copy with other inspection lanes, delivery mode or demand, named after the change."""
-        changed = dict(
-            name=self.name,
-            inspection=self.inspection,
-            delivery=self.delivery,
-            arrivals=self.arrivals,
-        )
+        """A copy with other inspection lanes, delivery mode, demand, delivery units (crews,
+        shuttles) or trucks an hour both sides handle, named after the change."""
+        changed: dict[str, Any] = {}
         labels = []
         if lanes is not None:
             changed["inspection"] = dataclasses.replace(self.inspection, lanes=lanes)
             labels.append(f"lanes={lanes}")
         if mode is not None:
-            units = self.delivery.units if self.delivery else 1
-            changed["delivery"] = delivery_mode(mode, units)
+            count = self.delivery.units if self.delivery else 1
+            changed["delivery"] = delivery_mode(mode, count)
             labels.append(f"mode={mode}")
         if per_day is not None:
             changed["arrivals"] = dataclasses.replace(self.arrivals, per_day=per_day)
             labels.append(f"rate={per_day:g}")
+        if units is not None:
+            delivery = changed.get("delivery", self.delivery) or delivery_mode("direct_crossing", 1)
+            changed["delivery"] = dataclasses.replace(delivery, units=units)
+            labels.append(f"units={units}")
+        if capacity is not None:
+            changed["capacity"] = self.with_capacity(capacity)
+            labels.append(f"capacity={capacity}")
         if labels:
             changed["name"] = f"{self.name} [{' '.join(labels)}]"
         return dataclasses.replace(self, **changed)
+
+    def with_capacity(self, per_hour: int) -> tuple[CapacityFigure, ...]:
+        """Each side's figures at `per_hour` wherever that side was open (every hour when
+        capacity was unlimited), so the gate keeps its hours at a new pace."""
+        return tuple(
+            dataclasses.replace(f, trucks_per_hour=per_hour if f.trucks_per_hour else 0)
+            for f in self.capacity
+        )
 
 
 def origin_of(start: date | datetime) -> datetime:
