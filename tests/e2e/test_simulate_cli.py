@@ -241,3 +241,12 @@ def test_advise_refuses_a_range_it_cannot_plan_in_one_line(env):
     assert result.stderr.strip() == (
         "error: --vary: expected lanes=A..B, units=A..B or capacity=A..B, got 'cranes=1..3'"
     )
+
+
+def test_cluster_local_gives_the_figures_of_one_worker(tmp_path, env):
+    common = ("mong-cai-2022-04", "--replications", "3", "--days", "2", "--seed", "5")
+    here, there = tmp_path / "here.csv", tmp_path / "there.csv"
+    one = run(*common, "--workers", "1", "--csv", str(here), env=env)
+    spread = run(*common, "--workers", "2", "--cluster", "local", "--csv", str(there), env=env)
+    assert one.returncode == 0 and spread.returncode == 0, spread.stderr
+    assert here.read_text() == there.read_text()

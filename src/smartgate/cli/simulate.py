@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -71,6 +71,14 @@ Days = Annotated[float | None, typer.Option(help="Override the scenario's simula
 CsvOut = Annotated[Path | None, typer.Option("--csv", help="Write the results as CSV here.")]
 HtmlOut = Annotated[Path | None, typer.Option("--html", help="Write a Plotly HTML report here.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Cluster = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the replications on a Dask cluster: its scheduler address "
+        "(tcp://host:8786), or 'local' for a LocalCluster of --workers processes. "
+        "Needs pip install 'smartgate[cluster]'.",
+    ),
+]
 TraceOut = Annotated[
     Path | None,
     typer.Option(
@@ -98,6 +106,7 @@ def run(
     rates: Annotated[str, typer.Option(help="Sweep trucks a day: 800,2500")] = "",
     replications: Replications = 30,
     workers: Workers = os.cpu_count() or 1,
+    cluster: Cluster = None,
     seed: Seed = 0,
     days: Days = None,
     csv: CsvOut = None,
@@ -121,7 +130,9 @@ def run(
     if trace and variants != [base]:
         raise DomainError("--trace: one scenario at a time, not with a sweep")
     title = base.name if variants == [base] else f"Sweep of {base.name}"
-    _experiment(variants, replications, workers, seed, csv, html, title=title, trace=trace)
+    _experiment(
+        variants, replications, workers, seed, csv, html, title=title, trace=trace, cluster=cluster
+    )
 
 
 @app.command()
@@ -133,6 +144,7 @@ def advise(
     vary: Annotated[str, typer.Option(help="lanes=1..8, units=1..6 or capacity=10..60.")],
     replications: Replications = 10,
     workers: Workers = os.cpu_count() or 1,
+    cluster: Cluster = None,
     seed: Seed = 0,
     days: Days = None,
     html: HtmlOut = None,
@@ -147,7 +159,8 @@ def advise(
         variable, values = advisor.parse_range(vary)
     except ValueError as error:
         raise DomainError(f"--vary: {error}") from None
-    with _executor(workers) as executor, _progress((len(values) + 1) * replications) as advance:
+    runs = (len(values) + 1) * replications
+    with _executor(workers, cluster) as executor, _progress(runs) as advance:
         advice = advisor.advise(
             base, variable, values, target_p95_wait, replications,
             seed=seed, executor=executor, progress=advance,
@@ -226,6 +239,7 @@ def from_gate(
     ] = None,
     replications: Replications = 10,
     workers: Workers = os.cpu_count() or 1,
+    cluster: Cluster = None,
     seed: Seed = 0,
     html: HtmlOut = None,
     as_user: Annotated[
@@ -242,7 +256,7 @@ def from_gate(
         _save(out, text.encode())
         return
     live = scenario.parse(text, origin=f"{gate} now")
-    _experiment([live], replications, workers, seed, None, html, title=live.name)
+    _experiment([live], replications, workers, seed, None, html, title=live.name, cluster=cluster)
 
 
 def _snapshot(gate: str, direction: str, hours: int, as_user: str | None):  # type: ignore[no-untyped-def]
@@ -486,10 +500,13 @@ def _experiment(
     html: Path | None,
     title: str,
     trace: Path | None = None,
+    cluster: str | None = None,
 ) -> None:
     from smartgate.simulation import experiment, report
 
-    results = _run_with_progress(scenarios, replications, workers, seed, trace=trace is not None)
+    results = _run_with_progress(
+        scenarios, replications, workers, seed, trace=trace is not None, cluster=cluster
+    )
     table = Table(
         Column("scenario", overflow="fold"),  # a sweep's variants differ at the end of the name
         *METRICS.values(),
@@ -514,19 +531,44 @@ def _run_with_progress(
     workers: int,
     seed: int,
     trace: bool = False,
+    cluster: str | None = None,
 ) -> list["ScenarioResult"]:
     from smartgate.simulation import experiment
 
-    with _executor(workers) as executor, _progress(len(scenarios) * replications) as advance:
+    runs = len(scenarios) * replications
+    with _executor(workers, cluster) as executor, _progress(runs) as advance:
         return experiment.run_experiment(
             scenarios, replications, seed=seed, executor=executor, progress=advance, trace=trace
         )
 
 
-def _executor(workers: int) -> Executor:
+@contextmanager
+def _executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
+    """Where replications run: in this process, a pool of `workers` processes, or a Dask
+    cluster through its concurrent.futures executor (`local`: a LocalCluster here)."""
     from smartgate.simulation import experiment
 
-    return experiment.InlineExecutor() if workers == 1 else ProcessPoolExecutor(workers)
+    if cluster is None:
+        pool = experiment.InlineExecutor() if workers == 1 else ProcessPoolExecutor(workers)
+        with pool:
+            yield pool
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise DomainError("--cluster needs Dask: pip install 'smartgate[cluster]'") from None
+    with ExitStack() as stack:
+        if cluster == "local":
+            target = stack.enter_context(
+                LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+            )
+        else:
+            target = cluster
+        try:
+            client = stack.enter_context(Client(target, timeout=10))
+        except OSError as error:
+            raise DomainError(f"--cluster: cannot reach {cluster}: {error}") from None
+        yield client.get_executor()
 
 
 @contextmanager
