@@ -250,3 +250,25 @@ def test_cluster_local_gives_the_figures_of_one_worker(tmp_path, env):
     spread = run(*common, "--workers", "2", "--cluster", "local", "--csv", str(there), env=env)
     assert one.returncode == 0 and spread.returncode == 0, spread.stderr
     assert here.read_text() == there.read_text()
+
+
+def test_an_unusable_recorded_file_is_one_line_and_exit_1(tmp_path, env):
+    events_csv = tmp_path / "events.csv"
+    events_csv.write_text(
+        "truck_id,event,timestamp\n"
+        "a,arrived,2025-03-03T06:30:00\n"
+        "a,service_start,2025-03-03T06:40:00+07:00\n"
+    )
+    calibrated = run("calibrate", str(events_csv), env=env)
+    assert calibrated.returncode == 1
+    assert calibrated.stderr.count("\n") == 1
+    assert "timestamps mix times with and without a UTC offset" in calibrated.stderr
+    events_csv.write_text("truck_id,event,timestamp\na,arrived,soon\n")
+    (tmp_path / "r.toml").write_text(
+        'name = "r"\n[arrivals]\nreplay = "events.csv"\n'
+        '[inspection]\nlanes = 1\nservice = { dist = "exponential", mean_min = 2 }\n'
+    )
+    replayed = run(str(tmp_path / "r.toml"), "--replications", "1", "--workers", "1", env=env)
+    assert replayed.returncode == 1
+    assert replayed.stderr.strip().endswith("events.csv:2: timestamp: not ISO 8601: 'soon'")
+    assert replayed.stderr.count("\n") == 1

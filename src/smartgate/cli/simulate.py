@@ -334,7 +334,7 @@ def _recorded_events(events_csv: Path | None, sql: str | None) -> list[GateEvent
         raise DomainError("give either EVENTS.csv or --sql QUERY, not both or neither")
     if events_csv is not None:
         try:
-            return list(events.read_csv(events_csv))
+            return events.check_one_kind_of_clock(events.read_csv(events_csv), str(events_csv))
         except OSError as error:
             raise DomainError(f"{events_csv}: {error.strerror}") from None
     return _query_events(sql)

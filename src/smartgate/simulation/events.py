@@ -73,10 +73,33 @@ def from_trucks(trucks: Iterable[TruckRecord], start: date) -> Iterator[GateEven
                 yield GateEvent(str(truck.truck_id), kind, origin + timedelta(hours=hours))
 
 
-def arrival_hours(events: Iterable[GateEvent]) -> list[float]:
-    """Arrival times in hours from midnight of the first arrival's day."""
-    stamps = sorted(event.at for event in events if event.kind == "arrived")
+def arrival_hours(events: Iterable[GateEvent], origin: datetime | None = None) -> list[float]:
+    """Arrival times in hours from `origin` (a scenario's hour 0, on the gate's wall clock), or
+    from midnight of the first arrival's day. Times are read on their own wall clock; a file
+    mixing times with and without a UTC offset is refused, since they cannot be ordered."""
+    stamps = sorted(_wall_clock(event.at) for event in events if event.kind == "arrived")
     if not stamps:
         return []
-    origin = datetime.combine(stamps[0].date(), time(), tzinfo=stamps[0].tzinfo)
+    if origin is None:
+        origin = datetime.combine(stamps[0].date(), time())
+    origin = origin.replace(tzinfo=None)
     return [(stamp - origin).total_seconds() / 3600 for stamp in stamps]
+
+
+def _wall_clock(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None)
+
+
+def check_one_kind_of_clock(events: Iterable[GateEvent], source: str) -> list[GateEvent]:
+    """The events, refused in one line if some times carry a UTC offset and others not."""
+    found = list(events)
+    aware = {event.at.tzinfo is not None for event in found}
+    if len(aware) > 1:
+        first = next(
+            e for e in found if (e.at.tzinfo is not None) != (found[0].at.tzinfo is not None)
+        )
+        raise ValueError(
+            f"{source}: timestamps mix times with and without a UTC offset "
+            f"({found[0].at.isoformat()} and {first.at.isoformat()}); use one kind"
+        )
+    return found

@@ -121,6 +121,7 @@ class GateModel:
             s.inspection.service.sampler(rng),
             started=self._inspection_started,
             done=self._inspected,
+            busy_in=self._open_hours_between,
         )
         self.secondary = None
         if s.secondary is not None and s.secondary_probability > 0:
@@ -211,6 +212,16 @@ class GateModel:
                 else:
                     self.area.join(truck.waiting, now)
                     self.in_line[truck_id] = self.held.pop(truck_id)
+
+    def _open_hours_between(self, start: float, end: float) -> float:
+        """Hours of [start, end) inside opening hours: work that overruns the closing time
+        is not counted as use of the open hours."""
+        opens, closes = self.scenario.opens, self.scenario.closes
+        total, day = 0.0, math.floor(start / 24)
+        while day * 24 < end:
+            total += max(0.0, min(end, day * 24 + closes) - max(start, day * 24 + opens))
+            day += 1
+        return total
 
     def _admitted(self, truck: Truck) -> None:
         self.primary.request(truck)

@@ -35,8 +35,8 @@ class Summary(NamedTuple):
     A wait runs from arrival to the start of primary inspection; trucks still waiting at the
     end count with the time waited so far, so in an overloaded run the waits are lower bounds.
     Dwell (arrival to departure) covers departed trucks only. Utilisation is the primary
-    lanes' busy hours over their open hours in the whole run; inspections that overrun the
-    closing time count, so a saturated gate can show slightly more than 1.
+    lanes' busy hours within opening hours over their open hours in the whole run (work that
+    overruns the closing time is left out), so it never exceeds 1.
     """
 
     scenario: str

@@ -62,6 +62,7 @@ class Station(Slots):
     """c servers: a job holds one for a sampled service time, then `done(job)` runs.
 
     `turnaround` keeps the server busy after the job has left, e.g. an AGV driving back empty.
+    `busy_in(start, end)` counts the part of a busy spell that counts (e.g. in opening hours).
     """
 
     def __init__(
@@ -73,8 +74,10 @@ class Station(Slots):
         done: Callback | None = None,
         started: Callback | None = None,
         turnaround: float = 0.0,
+        busy_in: Callable[[float, float], float] | None = None,
     ) -> None:
         super().__init__(servers, self._serve)
+        self._busy_in = busy_in
         self.busy_time = 0.0
         self._kernel = kernel
         self._service = service
@@ -89,7 +92,8 @@ class Station(Slots):
 
     def _finish(self, job_and_start: tuple[Any, float]) -> None:
         job, start = job_and_start
-        self.busy_time += self._kernel.now - start + self._turnaround
+        end = self._kernel.now + self._turnaround
+        self.busy_time += end - start if self._busy_in is None else self._busy_in(start, end)
         if self._turnaround:
             self._kernel.after(self._turnaround, self.release)
         else:

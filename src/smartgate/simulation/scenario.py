@@ -294,7 +294,7 @@ def _scenario(top: _Table, base: Path) -> Scenario:
         warmup_days=warmup,
         opens=opens,
         closes=closes,
-        arrivals=_arrivals(top.table("arrivals", required=True), base),
+        arrivals=_arrivals(top.table("arrivals", required=True), base, origin),
         goods=goods,
         yard_capacity=yard_capacity,
         inspection=_stage(top.table("inspection", required=True)),
@@ -400,14 +400,14 @@ def _listed(table: _Table, goods: tuple[Goods, ...], days: float) -> ListedTruck
     return dataclasses.replace(truck, slot=None if truck.slot is None else float(truck.slot))
 
 
-def _arrivals(table: _Table, base: Path) -> Arrivals:
+def _arrivals(table: _Table, base: Path, origin: datetime) -> Arrivals:
     backlog = table.get("backlog", checks.non_negative_int, 0)
     replay = table.get("replay", checks.text, None)
     if replay is not None:
         generated = sorted(table.data.keys() & {"per_day", "profile", "booked_share", "no_show"})
         if generated:
             raise _KeyError(table.key(generated[0]), "cannot be combined with arrivals.replay")
-        arrivals = Arrivals(replay=tuple(_replay(base / replay)), backlog=backlog)
+        arrivals = Arrivals(replay=tuple(_replay(base / replay, origin)), backlog=backlog)
     else:
         arrivals = Arrivals(
             per_day=table.get("per_day", checks.non_negative),
@@ -420,11 +420,18 @@ def _arrivals(table: _Table, base: Path) -> Arrivals:
     return arrivals
 
 
-def _replay(path: Path) -> list[float]:
+def _replay(path: Path, origin: datetime) -> list[float]:
+    """Recorded arrivals in hours from the scenario's start (its wall clock)."""
     try:
-        return events.arrival_hours(events.read_csv(path))
+        recorded = events.check_one_kind_of_clock(events.read_csv(path), str(path))
     except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+        raise _KeyError("arrivals.replay", f"cannot read {path}: {error.strerror}") from None
+    except ValueError as error:  # a bad timestamp or column, named with its line
+        raise _KeyError("arrivals.replay", str(error)) from None
+    hours = events.arrival_hours(recorded, origin)
+    if not hours:
+        raise _KeyError("arrivals.replay", f"{path} holds no arrivals")
+    return hours
 
 
 def _goods(table: _Table | None) -> tuple[Goods, ...]:

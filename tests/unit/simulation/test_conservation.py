@@ -1,5 +1,6 @@
 """Properties of any gate the scenario format can describe, found by hypothesis."""
 
+import math
 from collections import Counter
 from datetime import timedelta
 
@@ -84,6 +85,7 @@ def test_every_truck_is_departed_or_still_in_the_system(scenario, seed):
     assert not model.yard.queue, "a truck is called only when the yard has room for it"
     assert summary.departed == sum(t.departed is not None for t in run.trucks)
     assert summary.yard_peak <= scenario.yard_capacity
+    assert math.isnan(summary.utilisation) or 0 <= summary.utilisation <= 1
     for sample in run.samples:
         assert sample.yard <= scenario.yard_capacity
 

@@ -199,6 +199,7 @@ def test_a_backlog_waits_from_before_the_start_is_called_first_and_cleared():
     assert {t.lane for t in backlog} == {"backlog"}
     first_called = sorted(result.trucks, key=lambda t: (t.called is None, t.called))[:40]
     assert {t.channel for t in first_called} == {"backlog"}
+    assert result.samples[0].road_queue + result.samples[0].yard == 40, "seen from hour 0"
     one_hour_in = result.samples[1]
     assert one_hour_in.yard == 10
     assert one_hour_in.road_queue > 0

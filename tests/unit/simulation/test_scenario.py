@@ -223,9 +223,44 @@ def test_arrivals_can_replay_a_csv_of_recorded_events(tmp_path):
         "b,arrived,2025-03-03T08:15:00\n"
         "a,service_start,2025-03-03T07:00:00\n"
     )
-    (tmp_path / "replay.toml").write_text(MINIMAL.replace("per_day = 100", 'replay = "events.csv"'))
+    text = MINIMAL.replace("per_day = 100", 'replay = "events.csv"')
+    (tmp_path / "replay.toml").write_text(
+        text.replace('name = "minimal"', 'name = "r"\nstart = 2025-03-03')
+    )
     replayed = scenario.load(tmp_path / "replay.toml")
     assert replayed.arrivals.replay == (6.5, 8.25)
+
+
+def test_a_replay_counts_from_the_scenarios_start_not_its_first_truck(tmp_path):
+    (tmp_path / "events.csv").write_text(
+        "truck_id,event,timestamp\na,arrived,2025-04-29T10:00:00\n"
+    )
+    text = MINIMAL.replace("per_day = 100", 'replay = "events.csv"')
+    (tmp_path / "replay.toml").write_text(
+        text.replace('name = "minimal"', 'name = "r"\nstart = 2025-04-28')
+    )
+    assert scenario.load(tmp_path / "replay.toml").arrivals.replay == (34.0,)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("a,arrived,yesterday\n", "events.csv:2: timestamp: not ISO 8601: 'yesterday'"),
+        (
+            "a,arrived,2025-03-03T06:30:00\nb,arrived,2025-03-03T07:30:00+07:00\n",
+            "timestamps mix times with and without a UTC offset",
+        ),
+        ("", "events.csv holds no arrivals"),
+        ("a,service_start,2025-03-03T06:30:00\n", "events.csv holds no arrivals"),
+    ],
+)
+def test_a_replay_file_that_cannot_be_used_is_refused_in_one_line(tmp_path, rows, message):
+    (tmp_path / "events.csv").write_text("truck_id,event,timestamp\n" + rows)
+    (tmp_path / "replay.toml").write_text(MINIMAL.replace("per_day = 100", 'replay = "events.csv"'))
+    with pytest.raises(ScenarioError) as error:
+        scenario.load(tmp_path / "replay.toml")
+    assert "arrivals.replay: " in str(error.value) and message in str(error.value)
+    assert "\n" not in str(error.value)
 
 
 def test_replay_cannot_be_mixed_with_generated_arrivals(tmp_path):
