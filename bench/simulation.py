@@ -1,4 +1,4 @@
-"""Benchmark: issue #5's M/M/8 queue in smartgate's kernel and in SimPy, in one run.
+"""Benchmark: issue #5's M/M/8 queue and the huu-nghi-1119-2500 gate, in smartgate and in SimPy.
 
     python -m bench.simulation [--customers 200000] [--replications 5] [--seed 0]
 
@@ -11,6 +11,11 @@ It prints customers per (CPU) second of each and their ratio, the mean wait of e
 95 % confidence interval against Erlang C (0.8769 h), and smartgate's cost per customer at
 10,000, 100,000 and 1,000,000 customers; then PASS/FAIL against the targets, and exits 0:
 it is a benchmark, not a test.
+
+Then the gate model itself (#12): the shipped `huu-nghi-1119-2500` scenario (a week, about
+16,600 trucks) in smartgate's gate model, which drives the gate's own waiting area, and the
+same trucks through the same gate written in SimPy (bench/simpy_gate.py), trucks per CPU
+second of each and their ratio; target: smartgate at least 3x SimPy.
 """
 
 import argparse
@@ -23,9 +28,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench.simpy_gate import simpy_gate
+from smartgate.simulation import scenario as scenarios
 from smartgate.simulation.analytic import mmc_mean_wait
 from smartgate.simulation.distributions import Exponential
 from smartgate.simulation.experiment import Estimate, confidence_interval
+from smartgate.simulation.gate import simulate
 from smartgate.simulation.queues import QueueRun, simulate_queue, summarise
 
 ARRIVAL_RATE, SERVICE_RATE, SERVERS = 7.2, 1.0, 8
@@ -188,13 +196,44 @@ def _print_verdicts(wait: Estimate, rates: dict[str, float], costs: dict[int, fl
         console.print(f"{'[green]PASS' if ok else '[red]FAIL'}[/] {text}")
 
 
+def compare_gates(replications: int, seed: int) -> None:
+    """The shipped gate scenario in smartgate's model and in SimPy: trucks per CPU second."""
+    gate = scenarios.load("huu-nghi-1119-2500")
+    seconds = {"smartgate": 0.0, "SimPy": 0.0}
+    trucks = departed_smartgate = departed_simpy = 0
+    for child in np.random.SeedSequence(seed).spawn(replications):
+        started = time.process_time()
+        run = simulate(gate, np.random.default_rng(child))
+        seconds["smartgate"] += time.process_time() - started
+        started = time.process_time()
+        departed_simpy += simpy_gate(gate, run.trucks, np.random.default_rng(child))
+        seconds["SimPy"] += time.process_time() - started
+        trucks += len(run.trucks)
+        departed_smartgate += run.summary.departed
+    rates = {name: trucks / spent for name, spent in seconds.items()}
+    table = Table(
+        "simulator", "trucks / CPU s", "departed", title=f"{gate.name}: {replications} x 7 days"
+    )
+    table.add_row("smartgate", f"{rates['smartgate']:,.0f}", f"{departed_smartgate:,}")
+    table.add_row("SimPy", f"{rates['SimPy']:,.0f}", f"{departed_simpy:,}")
+    console.print(table)
+    ratio = rates["smartgate"] / rates["SimPy"]
+    ok = ratio >= SPEED_TARGET
+    verdict = f"gate model: smartgate >= {SPEED_TARGET:g}x SimPy ({ratio:.2f}x)"
+    console.print(f"{'[green]PASS' if ok else '[red]FAIL'}[/] {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200_000, help="per replication")
     parser.add_argument("--replications", type=int, default=5, help="of each simulator")
     parser.add_argument("--seed", type=int, default=0, help="root seed, shared by both")
+    parser.add_argument("--parts", default="queue,gate", help="queue (M/M/8), gate, or both")
     args = parser.parse_args()
-    compare(args.customers, args.replications, args.seed)
+    if "queue" in args.parts:
+        compare(args.customers, args.replications, args.seed)
+    if "gate" in args.parts:
+        compare_gates(args.replications, args.seed)
 
 
 if __name__ == "__main__":
