@@ -211,3 +211,34 @@ def test_wait_times_are_public_and_linked_from_the_header(page):
     page.goto("/?lang=en")
     page.click("header >> text=Wait times")
     expect(page.locator("#wait-times")).to_contain_text("Hữu Nghị")
+
+
+def test_authority_simulates_the_next_hours_with_a_change_side_by_side(page, server):
+    # A line at Móng Cái import: trucks waiting now, so the two futures differ.
+    with server.client("operator-mongcai") as operator:
+        for i in range(12):
+            plate = f"14C-{900 + i:03d}.{uuid.uuid4().int % 100:02d}"
+            trip = _declare(server, plate, gate_id="mong-cai", direction="import",
+                            containers=[], goods=[goods("847989")])  # fmt: skip
+            arrival = {"declaration_id": trip["id"]}
+            answer = operator.post("/api/v1/queue/mong-cai/arrivals", json=arrival)
+            assert answer.status_code == 201, answer.text
+    sign_in(page, "authority-vn")
+    page.goto("/authority/mong-cai?lang=en")
+    page.select_option("#f-plan-direction", "import")
+    page.fill("#f-plan-hours", "24")
+    page.fill("#f-plan-capacity", "1")
+    page.click("#plan-form button[type=submit]")
+    result = page.locator("#plan-result")
+    expect(result).to_contain_text("The next 24 hours")
+    expect(result.locator("tr", has_text="Trucks crossing a day")).to_be_visible()
+    waiting_at_end = result.locator("tr", has_text="Trucks waiting at the end").locator("td")
+    as_now, changed = (int(waiting_at_end.nth(i).inner_text().replace(",", "")) for i in (1, 2))
+    assert changed >= as_now, "one truck an hour leaves at least as many waiting"
+    expect(page.locator("#plan svg polyline")).to_have_count(2)
+
+    page.goto("/authority/mong-cai?lang=vi")  # a refusal names the field
+    page.fill("#f-plan-backlog_hours", "1000")
+    page.click("#plan-form button[type=submit]")
+    expect(page.locator("#err-plan-backlog_hours")).to_contain_text("720")
+    expect(page.locator("#plan-result")).to_have_count(0)

@@ -7,15 +7,22 @@ runs the next `hours`. An authority changes one line of it (a rule, a capacity, 
 suspension) and compares the two runs.
 """
 
+import dataclasses
 from collections import Counter
 from datetime import datetime, timedelta
 
 import tomli_w
 
-from smartgate.policy.model import SIDES, Cargo, side_capacity
+from smartgate.policy.model import SIDES, Cargo, Scope, Suspension, side_capacity
 from smartgate.queue.snapshot import RECENT, GateSnapshot, TruckNow
+from smartgate.registry.model import CONTACTLESS_MODES
 from smartgate.shared.clock import SIDE_TZ
-from smartgate.simulation.scenario import UNLIMITED
+from smartgate.simulation.delivery import REGISTRY_NAMES
+from smartgate.simulation.experiment import InlineExecutor, ScenarioResult, run_experiment
+from smartgate.simulation.scenario import UNLIMITED, Scenario, parse
+from smartgate.simulation.schemas import PlanIn
+
+REPLICATIONS = 5  # per side of a comparison on the web page: a few seconds at a busy gate
 
 HOUR = timedelta(hours=1)
 # What the database does not know about the gate's work after the call: planning assumptions.
@@ -189,3 +196,37 @@ def _waiting(truck: TruckNow, at, classes) -> dict:  # type: ignore[no-untyped-d
 def _booked(truck: TruckNow, at, classes) -> dict:  # type: ignore[no-untyped-def]
     slot = round(at(truck.slot_start))
     return {"arrives": float(max(0, slot)), "goods": classes[_key(truck.cargo)][0], "slot": slot}
+
+
+def changed(live: Scenario, plan: PlanIn) -> Scenario:
+    """The live gate's scenario with the plan's changes."""
+    rules = live.rules
+    if plan.live_every is not None:
+        rules = dataclasses.replace(rules, live_every=plan.live_every)
+    if plan.backlog_hours is not None:
+        rules = dataclasses.replace(rules, backlog_hours=plan.backlog_hours)
+    if plan.green_zone is not None:
+        rules = dataclasses.replace(rules, green_zone=plan.green_zone == "on")
+    scenario = dataclasses.replace(live, rules=rules)
+    if plan.capacity is not None:
+        scenario = dataclasses.replace(scenario, capacity=scenario.with_capacity(plan.capacity))
+    if plan.suspension == "lift":
+        scenario = dataclasses.replace(scenario, suspensions=())
+    elif plan.suspension is not None:
+        stop = Suspension(Scope(flags=(plan.suspension,)), live.origin, None, "planned")
+        scenario = dataclasses.replace(scenario, suspensions=(*live.suspensions, stop))
+    delivery = scenario.delivery
+    if rules.green_zone and delivery and REGISTRY_NAMES[delivery.name] not in CONTACTLESS_MODES:
+        scenario = scenario.variant(mode="tractor_swap")  # the contactless handover it needs
+    return dataclasses.replace(scenario, name="with the change")
+
+
+def compare(snapshot: GateSnapshot, plan: PlanIn, seed: int = 0) -> tuple[ScenarioResult, ...]:
+    """The next hours as the gate stands and with the plan's changes, on the same seeds."""
+    live = parse(scenario_text(snapshot, plan.hours), origin=f"{snapshot.gate_id} now")
+    live = dataclasses.replace(live, name="as now")
+    return tuple(
+        run_experiment(
+            [live, changed(live, plan)], REPLICATIONS, seed=seed, executor=InlineExecutor()
+        )
+    )

@@ -1,19 +1,27 @@
 """The border authority's page: capacity, suspensions and gate rules, each form answering in
-its own part of the page. Thin over queue.planning."""
+its own part of the page, and the next hours simulated as the gate stands and with a change.
+Thin over queue.planning and the simulator's twin."""
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartgate.api.deps import OptionalActor, UoW
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
 from smartgate.queue import planning
 from smartgate.queue.model import PRIORITY_CLASSES
+from smartgate.queue.snapshot import gate_snapshot
 from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
+from smartgate.shared.clock import utcnow
 from smartgate.shared.validation import RowId
+from smartgate.simulation import twin
+from smartgate.simulation.schemas import PlanIn
 from smartgate.web.pages import attempt, render, side_tz, sign_in_first, today
+from smartgate.web.plan_view import comparison, plan_data
 from smartgate.web.queue_forms import (
     capacity_data,
     fields,
@@ -43,6 +51,7 @@ def authority_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActo
         _capacity(request, uow, gate_id, {})
         | _suspensions(uow, gate_id)
         | {"rules_form": planning.gate_rules(uow=uow, gate_id=gate_id).model_dump()}
+        | {"plan_form": {"hours": "48"}, "plan_result": None}
     )
     return _section(request, uow, actor, gate_id, None, **context)
 
@@ -131,6 +140,30 @@ async def set_rules(gate_id: str, request: Request, uow: UoW, actor: OptionalAct
     rules_form = saved.model_dump() if saved else form
     done = "rules" if saved else None
     return _section(request, uow, actor, gate_id, "rules", errors, done, rules_form=rules_form)
+
+
+@router.post("/authority/{gate_id}/plan")
+async def plan(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """Simulate the gate's next hours as it stands and with a change, side by side."""
+    if actor is None:
+        return sign_in_first(request)
+    form = fields(await request.form())
+    side = request.app.state.settings.side
+
+    def compared() -> dict[str, Any]:
+        data = PlanIn.model_validate(plan_data(form))
+        now = utcnow()
+        snapshot = gate_snapshot(
+            uow=uow, actor=actor, gate_id=gate_id, direction=data.direction, side=side,
+            until=now + timedelta(hours=data.hours + 1), now=now,
+        )  # fmt: skip
+        return comparison(twin.compare(snapshot, data), data.hours)
+
+    # The runs take a few seconds of CPU: off the event loop, as sync routes are.
+    result, errors = await run_in_threadpool(attempt, compared)
+    return _section(
+        request, uow, actor, gate_id, "plan", errors, plan_form=form, plan_result=result
+    )
 
 
 def _capacity(request: Request, uow: UoW, gate_id: str, form: dict[str, Any]) -> dict[str, Any]:

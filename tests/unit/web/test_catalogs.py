@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from smartgate.declarations.model import TRANSITIONS
 from smartgate.queue.model import NOTICE_TEXTS
 from smartgate.registry.model import DELIVERY_MODES, DIRECTIONS, GATE_TYPES
-from smartgate.web import i18n
+from smartgate.web import i18n, plan_view
 
 WEB = Path(i18n.__file__).parent
 SOURCES = sorted((WEB / "templates").glob("*.html")) + [WEB / "routes.py"]
@@ -58,8 +58,9 @@ def _dynamic() -> set[str]:
     """Values the pages pass to _() through variables, from the code that defines them."""
     errors = set(LOGIN_ERROR.findall((WEB / "routes.py").read_text(encoding="utf-8")))
     notices = {text for _, text in NOTICE_TEXTS.values()}
+    plan = {label for _, label, _ in plan_view.FIGURES} | {plan_view.HELD}
     return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors, *notices,
-            *_wordings(), *_history_actions()}  # fmt: skip
+            *plan, *_wordings(), *_history_actions()}  # fmt: skip
 
 
 def _catalog(lang: str) -> Catalog:
