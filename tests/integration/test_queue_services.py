@@ -495,7 +495,9 @@ def test_capacity_drop_moves_the_latest_bookings_forward_with_a_notice(uow):
     assert [b.slot_start for b in after[:2]] == [SLOT, SLOT]  # earliest made keep their hour
     assert all(b.slot_start > SLOT for b in after[2:])
     notices = waiting.notices(uow=uow, actor=driver)
-    assert sum(n.kind == "moved" for n in notices) == 2
+    moved = [n for n in notices if n.kind == "moved"]
+    assert len(moved) == 2
+    assert {n.created_at for n in moved} == {NOW}, "told when the capacity dropped, not at the slot"
 
 
 def test_capacity_drop_tells_the_waiting_trucks(uow):

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from smartgate.declarations.tables import DeclarationRow
 from smartgate.policy import model as policy
 from smartgate.policy.schemas import (
     CapacityDay,
@@ -46,7 +45,7 @@ def declare_capacity(
     now = now or utcnow()
     _ensure_authority(actor)
     if data.day:
-        check_date(data.day, "day")
+        check_date(data.day, "day", now)
     side = data.side or own_side
     with uow:
         rules = _gate_rules(uow, gate_id)
@@ -79,10 +78,16 @@ def declare_capacity(
 
 
 def capacity_day(
-    *, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str
+    *,
+    uow: UnitOfWork,
+    gate_id: str,
+    direction: str,
+    day: date,
+    side: str,
+    now: datetime | None = None,
 ) -> CapacityDay:
     """A gate's capacity for each hour of a local date: each side's figure and the minimum."""
-    check_date(day, "date")
+    check_date(day, "date", now or utcnow())
     with uow:
         _gate_rules(uow, gate_id)
         return _capacity_day(uow, gate_id, direction, day, side)
@@ -109,7 +114,7 @@ def suspend(
             created_at=now,
         )
         uow.policy.add_suspension(row)
-        _apply_everywhere(uow, row.gate_id, row.direction, now)
+        _apply_everywhere(uow, actor, row.gate_id, row.direction, now)
         read = SuspensionRead.model_validate(row)
         uow.commit()
         return read
@@ -130,7 +135,7 @@ def lift(
                 f"suspension {suspension_id} already ended at {row.ends_at:%Y-%m-%d %H:%M} UTC"
             )
         row.ends_at, row.lifted_by = max(now, row.starts_at), actor.username
-        _apply_everywhere(uow, row.gate_id, row.direction, now)
+        _apply_everywhere(uow, actor, row.gate_id, row.direction, now)
         read = SuspensionRead.model_validate(row)
         uow.commit()
         return read
@@ -164,7 +169,7 @@ def set_gate_rules(
         values["priority_order"] = tuple(values["priority_order"])
         uow.policy.save_rules(gate_id, policy.GateRules(**values), by=actor.username, at=now)
         uow.session.flush()
-        _apply_everywhere(uow, gate_id, None, now)
+        _apply_everywhere(uow, actor, gate_id, None, now)
         uow.commit()
         return data
 
@@ -238,7 +243,7 @@ def _replan(
             continue
         booked = uow.queue.bookings_in_slot(gate_id, direction, slot)
         for row in reversed(booked[capacity(slot) :]):
-            notices.append(_move_forward(uow, row, slot, last, share, capacity))
+            notices.append(_move_forward(uow, row, slot, last, share, capacity, now))
     uow.queue.add_notices(notices)
 
 
@@ -249,6 +254,7 @@ def _move_forward(
     last: datetime,
     share: float,
     capacity: Callable[[datetime], int],
+    now: datetime,
 ) -> dict[str, Any]:
     uow.queue.release_place(row.gate_id, row.direction, slot)
     candidate = slot + model.SLOT
@@ -256,15 +262,15 @@ def _move_forward(
         quota = model.booking_quota(capacity(candidate), share)
         if quota and uow.queue.take_place(row.gate_id, row.direction, candidate, quota):
             row.slot_start = candidate
-            return notice(row, "moved", slot, slot=slot, new_slot=candidate)
+            return notice(row, "moved", now, slot=slot, new_slot=candidate)
         candidate += model.SLOT
     # Displaced, not held: the vehicle is free to book again at once.
     row.status, row.hold_reason = "displaced", "capacity reduced; no free hour in the window"
-    return notice(row, "displaced", slot, slot=slot)
+    return notice(row, "displaced", now, slot=slot)
 
 
 def _apply_everywhere(
-    uow: UnitOfWork, gate_id: str | None, direction: str | None, now: datetime
+    uow: UnitOfWork, actor: Actor, gate_id: str | None, direction: str | None, now: datetime
 ) -> None:
     gates = [gate_id] if gate_id else [g.id for g in uow.registry.list_gates()]
     directions = [direction] if direction else list(DIRECTIONS)
@@ -272,17 +278,19 @@ def _apply_everywhere(
         for way in directions:
             with editing(uow, gate, way, now, fresh_policy=True) as board:
                 sync_holds(uow, board, gate, way, now)
-        _sync_booking_holds(uow, gate, now)
+        _sync_booking_holds(uow, actor, gate, now)
 
 
-def _sync_booking_holds(uow: UnitOfWork, gate_id: str, now: datetime) -> None:
+def _sync_booking_holds(uow: UnitOfWork, actor: Actor, gate_id: str, now: datetime) -> None:
     rules = uow.policy.rules(gate_id)
     start = model.hour_start(now)
     stops = uow.policy.stops(gate_id, current_at=start)
-    for row in uow.queue.bookings_between(
+    bookings = uow.queue.bookings_between(
         gate_id, start, start + timedelta(days=rules.window_days + 1), ("active", "held")
-    ):
-        trip = uow.session.get_one(DeclarationRow, row.declaration_id)
+    )
+    trips = uow.declarations.trips([row.declaration_id for row in bookings], actor)
+    for row in bookings:
+        trip = trips[row.declaration_id]
         reason = policy.stop_reason(
             stops, cargo_of(trip), row.slot_start, trip.delivery_mode, rules
         )

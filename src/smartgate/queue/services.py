@@ -53,9 +53,17 @@ def entry_cargo(row: Any) -> Cargo:
     return Cargo(row.gate_id, row.direction, tuple(row.hs_codes), frozenset(row.flags))
 
 
-def slots(*, uow: UnitOfWork, gate_id: str, direction: str, day: date, side: str) -> SlotDay:
+def slots(
+    *,
+    uow: UnitOfWork,
+    gate_id: str,
+    direction: str,
+    day: date,
+    side: str,
+    now: datetime | None = None,
+) -> SlotDay:
     """Every hour of a local date with capacity: how many places are booked and left."""
-    check_date(day, "date")
+    check_date(day, "date", now or utcnow())
     start = local_day_start(day, SIDE_TZ[side])
     end = start + timedelta(days=1)
     with uow:
@@ -245,9 +253,9 @@ def my_bookings(*, uow: UnitOfWork, actor: Actor) -> list[BookingRead]:
         return [BookingRead.model_validate(r) for r in uow.queue.bookings_of(actor)]
 
 
-def check_date(day: date, field: str) -> None:
+def check_date(day: date, field: str, now: datetime) -> None:
     """Refuse dates too far from today to plan for, naming the field."""
-    fault = model.date_fault(day, utcnow().date())
+    fault = model.date_fault(day, now.date())
     if fault:
         raise ValidationFailed([FieldError(field, fault)])
 

@@ -85,7 +85,7 @@ def gate_snapshot(
                 s for s in policy.suspensions if s.ends_at is None or s.ends_at > now
             ),
             waiting=tuple(TruckNow(entry_cargo(e), e.arrived_at, e.slot_start) for e in entries),
-            bookings=tuple(_booked(uow, actor, b) for b in bookings),
+            bookings=_booked(uow, actor, bookings),
             walk_ups=tuple(TruckNow(entry_cargo(e), e.arrived_at) for e in walk_ups),
             lanes_open=sum(
                 1 for lane in gate.lanes if lane.direction == direction and lane.is_open
@@ -96,11 +96,10 @@ def gate_snapshot(
         )
 
 
-def _booked(uow: UnitOfWork, actor: Actor, booking) -> TruckNow:  # type: ignore[no-untyped-def]
-    trip = uow.declarations.trip(booking.declaration_id, actor)
-    cargo = (
-        cargo_of(trip)
-        if trip is not None
-        else Cargo(booking.gate_id, booking.direction, (), frozenset())
+def _booked(uow: UnitOfWork, actor: Actor, bookings: list) -> tuple[TruckNow, ...]:  # type: ignore[type-arg]
+    trips = uow.declarations.trips([b.declaration_id for b in bookings], actor)
+    return tuple(
+        TruckNow(cargo_of(trips[b.declaration_id]), None, b.slot_start)
+        for b in bookings
+        if b.declaration_id in trips
     )
-    return TruckNow(cargo, None, booking.slot_start)

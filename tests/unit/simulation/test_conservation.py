@@ -85,7 +85,8 @@ def test_every_truck_is_departed_or_still_in_the_system(scenario, seed):
     assert not model.yard.queue, "a truck is called only when the yard has room for it"
     assert summary.departed == sum(t.departed is not None for t in run.trucks)
     assert summary.yard_peak <= scenario.yard_capacity
-    assert math.isnan(summary.utilisation) or 0 <= summary.utilisation <= 1
+    # Never above 1 but for the rounding of summed float intervals.
+    assert math.isnan(summary.utilisation) or 0 <= summary.utilisation <= 1 + 1e-9
     for sample in run.samples:
         assert sample.yard <= scenario.yard_capacity
 
