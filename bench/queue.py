@@ -14,11 +14,11 @@ the same 50 trucks again and again show the algorithm's own growth, which the ta
 
 Part 2 times the same through the real use-cases on PostgreSQL. The waiting trucks are
 written straight into the tables (declarations, bookings for the booked ones, queue entries),
-then `waiting.position` and `waiting.call_next` run, each in its own transaction; every called
-truck then crosses (untimed), as at a working gate. The first call after loading builds the
-in-memory board from the rows, O(n): that rebuild is reported apart from the percentiles, as
-are calls on a board one call behind (what a second server process holds after the first one
-called a truck), which follow the change log instead.
+then `waiting_area.position` and `waiting_area.call_next` run, each in its own transaction;
+every called truck then crosses (untimed), as at a working gate. The first call after loading
+builds the in-memory board from the rows, O(n): that rebuild is reported apart from the
+percentiles, as are calls on a board one call behind (what a second server process holds
+after the first one called a truck), which follow the change log instead.
 
 Part 3 starts `smartgate serve` on the bench database; 32 client threads POST
 /api/v1/bookings for declared trips at random slots of Tan Thanh's export hours, with fewer
@@ -95,7 +95,7 @@ from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
 from smartgate.identity.services import NewUser
 from smartgate.policy.schemas import CapacityIn
-from smartgate.queue import boards, planning, services, waiting
+from smartgate.queue import boards, planning, services, waiting_area
 from smartgate.queue.model import CallRules, GateQueue, Waiting, build_queue, hour_start
 from smartgate.queue.schemas import CallNextIn, QueueEntryRead
 from smartgate.shared.actor import Actor
@@ -420,7 +420,7 @@ def bench_services(
     operator = bench_actor(uow, OPERATOR)
 
     def position(entry_id: uuid.UUID) -> object:
-        return waiting.position(uow=uow, actor=driver, entry_id=entry_id, now=clock.tick())
+        return waiting_area.position(uow=uow, actor=driver, entry_id=entry_id, now=clock.tick())
 
     rebuild = Latencies()
     rebuild.timed(lambda: position(ids[0]))
@@ -431,18 +431,18 @@ def bench_services(
     call = CallNextIn(direction=DIRECTION)
     for _ in range(min(calls, size)):
         [truck] = called.timed(  # type: ignore[misc]
-            lambda: waiting.call_next(
+            lambda: waiting_area.call_next(
                 uow=uow, actor=operator, gate_id=QUEUE_GATE, data=call, now=clock.tick()
             )
         )
-        waiting.mark_crossed(
+        waiting_area.mark_crossed(
             uow=uow, actor=operator, gate_id=QUEUE_GATE, entry_id=truck.id, now=clock.tick()
         )
     behind = call_behind(uow, operator, clock)
     shown = Latencies()
     for _ in range(BOARD_VIEWS):
         shown.timed(
-            lambda: waiting.board(
+            lambda: waiting_area.board(
                 uow=uow, actor=operator, gate_id=QUEUE_GATE, direction=DIRECTION, now=clock.tick()
             )
         )
@@ -462,7 +462,7 @@ def call_behind(uow: UnitOfWork, operator: Actor, clock: Clock) -> Latencies:
 
     def call() -> QueueEntryRead:
         data = CallNextIn(direction=DIRECTION)
-        [truck] = waiting.call_next(
+        [truck] = waiting_area.call_next(
             uow=uow, actor=operator, gate_id=QUEUE_GATE, data=data, now=clock.tick()
         )
         return truck
@@ -475,7 +475,7 @@ def call_behind(uow: UnitOfWork, operator: Actor, clock: Clock) -> Latencies:
         boards._boards[key] = second
         trucks.append(timed.timed(call))  # type: ignore[arg-type]
         for truck in trucks:
-            waiting.mark_crossed(
+            waiting_area.mark_crossed(
                 uow=uow, actor=operator, gate_id=QUEUE_GATE, entry_id=truck.id, now=clock.tick()
             )
     return timed

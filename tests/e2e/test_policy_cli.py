@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartgate.bootstrap import prepare, unit_of_work
-from smartgate.queue import waiting
+from smartgate.queue import waiting_area
 from smartgate.queue.schemas import ArrivalIn
 from smartgate.shared.clock import VN_TZ
 
@@ -144,7 +144,7 @@ def _waiting_trucks(env) -> None:
     fish = declare(uow, tractor_plate=plate(1), goods=[goods("030389", cold_chain=True)])
     fruit = declare(uow, tractor_plate=plate(2), goods=[goods("081060")])
     for trip in (fish, fruit):
-        waiting.check_in(
+        waiting_area.check_in(
             uow=uow, actor=operator, gate_id="huu-nghi", data=ArrivalIn(declaration_id=trip.id)
         )
 

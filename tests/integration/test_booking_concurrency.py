@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from smartgate.identity import services as identity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO
-from smartgate.queue import planning, services, waiting
+from smartgate.queue import planning, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
 from smartgate.queue.tables import BookingRow, QueueEntryRow, SlotCountRow
 from smartgate.shared.errors import Conflict, DomainError, TooManyRequests, ValidationFailed
@@ -252,16 +252,18 @@ def test_crossed_and_left_at_once_give_each_truck_one_outcome(factory):
     for trip in trips:
         uow = UnitOfWork(factory)
         data = ArrivalIn(declaration_id=trip.id)
-        waiting.check_in(uow=uow, actor=actor(uow, operator), gate_id="chi-ma", data=data, now=NOW)
+        waiting_area.check_in(
+            uow=uow, actor=actor(uow, operator), gate_id="chi-ma", data=data, now=NOW
+        )
     uow = UnitOfWork(factory)
-    called = waiting.call_next(
+    called = waiting_area.call_next(
         uow=uow, actor=actor(uow, operator), gate_id="chi-ma", now=NOW,
         data=CallNextIn(direction="import", count=10),
     )  # fmt: skip
     assert len(called) == 10
 
     def finishing(entry, outcome):
-        finish = waiting.mark_crossed if outcome == "crossed" else waiting.mark_left
+        finish = waiting_area.mark_crossed if outcome == "crossed" else waiting_area.mark_left
 
         def call(uow):
             return finish(

@@ -10,7 +10,7 @@ import pytest
 
 from smartgate.policy.model import effective_capacity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, services, waiting
+from smartgate.queue import planning, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate
 from smartgate.queue.snapshot import gate_snapshot
 from smartgate.shared.clock import VN_TZ
@@ -65,7 +65,7 @@ def _gate_as_it_stands(uow) -> list:
     for i, trip in enumerate(trips[: len(loads)]):
         arrival = ArrivalIn(declaration_id=trip.id)
         at = NOW - timedelta(hours=30) + timedelta(hours=4 * i)
-        waiting.check_in(uow=uow, actor=operator, gate_id=GATE, data=arrival, now=at)
+        waiting_area.check_in(uow=uow, actor=operator, gate_id=GATE, data=arrival, now=at)
     for i, trip in enumerate(trips[len(loads) :]):  # booked for 11:00, 12:00 and 13:00 local
         slot = NOW.replace(minute=0) + timedelta(hours=2 + i)
         services.book(
@@ -103,7 +103,7 @@ def test_the_twin_calls_the_waiting_trucks_in_the_order_the_gate_would(uow):
     _gate_as_it_stands(uow)
     operator = actor(uow, "operator-mongcai")
     start = NOW.replace(minute=0) + timedelta(hours=1)
-    board = waiting.board(
+    board = waiting_area.board(
         uow=uow, actor=operator, gate_id=GATE, direction="export", limit=20, now=start
     )
     gate_order = [round((e.arrived_at - start) / timedelta(hours=1), 6) for e in board.next_up]

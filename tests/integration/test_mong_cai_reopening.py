@@ -10,7 +10,7 @@ from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.policy.model import SIDES, effective_capacity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, waiting
+from smartgate.queue import planning, waiting_area
 from smartgate.queue.schemas import ArrivalIn, CallNextIn
 from smartgate.shared.clock import SIDE_TZ
 from smartgate.shared.errors import Conflict
@@ -101,7 +101,7 @@ def _check_in_everyone(uow, kinds: dict[str, str]) -> dict[str, str]:
     by_plate = {}
     trucks = sorted(enumerate(kinds.items()), key=lambda t: _arrival(t[0], t[1][1]))
     for index, (trip_id, kind) in trucks:
-        entry = waiting.check_in(
+        entry = waiting_area.check_in(
             uow=uow,
             actor=operator,
             gate_id=GATE,
@@ -119,7 +119,7 @@ def _drain(uow) -> list[tuple[datetime, list[str]]]:
     while True:
         called = []
         try:
-            while batch := waiting.call_next(
+            while batch := waiting_area.call_next(
                 uow=uow,
                 actor=operator,
                 gate_id=GATE,

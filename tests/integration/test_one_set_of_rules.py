@@ -20,7 +20,7 @@ from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.policy.model import SIDES, CapacityFigure, GateRules, Scope, Suspension
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, services, waiting
+from smartgate.queue import planning, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, CallNextIn
 from smartgate.shared.errors import Conflict
 from smartgate.simulation.delivery import REGISTRY_NAMES, delivery_mode
@@ -164,7 +164,7 @@ def api_order(uow, case: dict, origin: datetime) -> list[int]:
 
     def call(at: datetime) -> None:
         try:
-            called = waiting.call_next(
+            called = waiting_area.call_next(
                 uow=uow,
                 actor=operator,
                 gate_id=GATE,
@@ -179,7 +179,7 @@ def api_order(uow, case: dict, origin: datetime) -> list[int]:
         arrival = (
             ArrivalIn(pass_code=passes[i]) if i in passes else ArrivalIn(declaration_id=trips[i])
         )
-        entry = waiting.check_in(uow=uow, actor=operator, gate_id=GATE, data=arrival, now=at)
+        entry = waiting_area.check_in(uow=uow, actor=operator, gate_id=GATE, data=arrival, now=at)
         index_of[str(entry.id)] = i
 
     for i in sorted(range(len(listed)), key=lambda i: _numbering(listed, i)):

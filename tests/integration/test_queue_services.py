@@ -9,7 +9,7 @@ from smartgate.declarations import amendments
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationUpdate
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import boards, planning, services, waiting
+from smartgate.queue import boards, planning, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
 from smartgate.shared.errors import Conflict, Forbidden, TooManyRequests, ValidationFailed
 
@@ -50,7 +50,7 @@ def _rules(uow, **changes):
 
 
 def _arrive(uow, trip, minutes=0):
-    return waiting.check_in(
+    return waiting_area.check_in(
         uow=uow,
         actor=actor(uow, "operator-huunghi"),
         gate_id="huu-nghi",
@@ -60,7 +60,7 @@ def _arrive(uow, trip, minutes=0):
 
 
 def _call(uow, count=1, minutes=30):
-    return waiting.call_next(
+    return waiting_area.call_next(
         uow=uow,
         actor=actor(uow, "operator-huunghi"),
         gate_id="huu-nghi",
@@ -208,7 +208,7 @@ def test_call_order_priority_then_booked_then_live_with_positions(uow):
     assert [e.position for e in entries] == [0, 0, 0]  # each was first when it arrived
     now = NOW + timedelta(minutes=3)
     positions = {
-        e.plate: waiting.position(uow=uow, actor=actor(uow, "driver1"), entry_id=e.id, now=now)
+        e.plate: waiting_area.position(uow=uow, actor=actor(uow, "driver1"), entry_id=e.id, now=now)
         for e in entries
     }
     assert {p: (r.position, r.lane) for p, r in positions.items()} == {
@@ -227,7 +227,7 @@ def test_a_call_uses_the_booking_and_tells_the_driver_where_to_go(uow):
     trip = declare(uow, tractor_plate=plate(25), goods=[goods("080390")])
     booking = _book(uow, trip, slot=NOW)
     _arrive(uow, trip)
-    [called] = waiting.call_next(
+    [called] = waiting_area.call_next(
         uow=uow,
         actor=actor(uow, "operator-huunghi"),
         gate_id="huu-nghi",
@@ -237,7 +237,7 @@ def test_a_call_uses_the_booking_and_tells_the_driver_where_to_go(uow):
     assert (called.status, called.called_lane) == ("called", "L2")
     driver = actor(uow, "driver1")
     assert services.get_booking(uow=uow, actor=driver, booking_id=booking.id).status == "used"
-    [told] = [n for n in waiting.notices(uow=uow, actor=driver) if n.kind == "called"]
+    [told] = [n for n in waiting_area.notices(uow=uow, actor=driver) if n.kind == "called"]
     assert told.message == f"{plate(25)}: go to the border to lane L2 now"
 
 
@@ -247,7 +247,7 @@ def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
     _call(uow, minutes=530)  # 10:50 UTC: the gate was moving until it closed
     evening = NOW.replace(hour=11, minute=5)  # 18:05 in Viet Nam
     trip = declare(uow, tractor_plate=plate(29), goods=[goods("080390")])
-    entry = waiting.check_in(
+    entry = waiting_area.check_in(
         uow=uow,
         actor=actor(uow, "operator-huunghi"),
         gate_id="huu-nghi",
@@ -258,7 +258,7 @@ def test_a_truck_arriving_after_hours_gets_a_morning_eta(uow):
     assert entry.eta == opening + timedelta(minutes=7.5)
     [feed] = [
         w
-        for w in waiting.wait_times(uow=uow, now=evening)
+        for w in waiting_area.wait_times(uow=uow, now=evening)
         if (w.gate_id, w.direction) == ("huu-nghi", "export")
     ]
     # A truck arriving now is second in line: called a quarter of an hour after opening.
@@ -278,7 +278,9 @@ def test_a_declaration_runs_out_unless_its_truck_booked_or_joined_the_line(uow):
 
     def check_in(trip):
         data = ArrivalIn(declaration_id=trip.id)
-        return waiting.check_in(uow=uow, actor=operator, gate_id="huu-nghi", data=data, now=late)
+        return waiting_area.check_in(
+            uow=uow, actor=operator, gate_id="huu-nghi", data=data, now=late
+        )
 
     with pytest.raises(Conflict, match="declaration ran out at .* 24 hours after"):
         check_in(walk_up)
@@ -290,7 +292,7 @@ def test_a_declaration_runs_out_unless_its_truck_booked_or_joined_the_line(uow):
         )  # fmt: skip
     assert check_in(booked).status == "waiting"  # its booking kept it valid
     driver = actor(uow, "driver1")
-    still = waiting.position(uow=uow, actor=driver, entry_id=in_line.id, now=late)
+    still = waiting_area.position(uow=uow, actor=driver, entry_id=in_line.id, now=late)
     assert still.status == "waiting" and still.position is not None
 
 
@@ -316,10 +318,10 @@ def test_the_boards_memory_of_calls_and_capacity_survives_a_restart_and_follows_
     with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
         _call(uow, minutes=31)
     driver = actor(uow, "driver1")
-    slow = waiting.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
+    slow = waiting_area.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
     _capacity(uow, vn=3, cn=3)  # raised within the hour: one more call fits at once
     assert [c.plate for c in _call(uow, minutes=32)] == [plate(35)]
-    fast = waiting.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
+    fast = waiting_area.position(uow=uow, actor=driver, entry_id=entries[3].id, now=NOW)
     assert (slow.position, fast.position) == (1, 0) and fast.eta is not None
 
 
@@ -347,7 +349,9 @@ def test_a_board_another_process_left_behind_follows_the_change_log(uow):
     [first] = _call(uow, minutes=6)
     operator = actor(uow, "operator-huunghi")
     later = NOW + timedelta(minutes=7)
-    waiting.mark_crossed(uow=uow, actor=operator, gate_id="huu-nghi", entry_id=first.id, now=later)
+    waiting_area.mark_crossed(
+        uow=uow, actor=operator, gate_id="huu-nghi", entry_id=first.id, now=later
+    )
     planning.suspend(
         uow=uow,
         actor=actor(uow, "authority-vn"),
@@ -428,14 +432,14 @@ def test_no_show_is_released_and_repeated_no_shows_block_booking(uow):
     [called] = _call(uow)
     _call_later = NOW + timedelta(minutes=55)
     _arrive(uow, declare(uow, tractor_plate=plate(41), goods=[goods("080390")]), 50)
-    waiting.call_next(
+    waiting_area.call_next(
         uow=uow,
         actor=actor(uow, "operator-huunghi"),
         gate_id="huu-nghi",
         data=CallNextIn(direction="export"),
         now=_call_later,
     )
-    gone = waiting.position(uow=uow, actor=actor(uow, "driver1"), entry_id=called.id, now=NOW)
+    gone = waiting_area.position(uow=uow, actor=actor(uow, "driver1"), entry_id=called.id, now=NOW)
     assert gone.status == "no_show"
     with pytest.raises(Conflict, match="missed 1 calls"):
         _book(uow, trip, SLOT + timedelta(hours=3), seconds=3600)
@@ -460,10 +464,10 @@ def test_suspension_holds_cold_chain_and_lifting_restores_the_order(uow):
     with pytest.raises(Conflict, match="suspended: cold-chain checks"):
         _book(uow, declare(uow, tractor_plate=plate(53), goods=[goods("030389", cold_chain=True)]))
     driver = actor(uow, "driver1")
-    assert waiting.position(uow=uow, actor=driver, entry_id=first.id, now=NOW).status == "held"
+    assert waiting_area.position(uow=uow, actor=driver, entry_id=first.id, now=NOW).status == "held"
     assert [c.plate for c in _call(uow, count=5, minutes=3)] == [plate(51)]
     planning.lift(uow=uow, actor=authority, suspension_id=stop.id, now=NOW + timedelta(minutes=4))
-    back = waiting.position(uow=uow, actor=driver, entry_id=first.id, now=NOW)
+    back = waiting_area.position(uow=uow, actor=driver, entry_id=first.id, now=NOW)
     assert (back.status, back.position) == ("waiting", 0)
     again = services.get_booking(uow=uow, actor=driver, booking_id=booking.id)
     assert again.status == "active"
@@ -494,7 +498,7 @@ def test_capacity_drop_moves_the_latest_bookings_forward_with_a_notice(uow):
     after = [services.get_booking(uow=uow, actor=driver, booking_id=b.id) for b in bookings]
     assert [b.slot_start for b in after[:2]] == [SLOT, SLOT]  # earliest made keep their hour
     assert all(b.slot_start > SLOT for b in after[2:])
-    notices = waiting.notices(uow=uow, actor=driver)
+    notices = waiting_area.notices(uow=uow, actor=driver)
     moved = [n for n in notices if n.kind == "moved"]
     assert len(moved) == 2
     assert {n.created_at for n in moved} == {NOW}, "told when the capacity dropped, not at the slot"
@@ -505,6 +509,6 @@ def test_capacity_drop_tells_the_waiting_trucks(uow):
     entry = _arrive(uow, declare(uow, tractor_plate=plate(80), goods=[goods("080390")]))
     _capacity(uow, vn=4, cn=10)
     [told] = [
-        n for n in waiting.notices(uow=uow, actor=actor(uow, "driver1")) if n.kind == "slower"
+        n for n in waiting_area.notices(uow=uow, actor=actor(uow, "driver1")) if n.kind == "slower"
     ]
     assert told.plate == entry.plate and "now 4 trucks an hour (was 10)" in told.message

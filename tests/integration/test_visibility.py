@@ -7,7 +7,7 @@ import pytest
 
 from smartgate.identity.tables import UserRow
 from smartgate.policy.schemas import CapacityIn
-from smartgate.queue import planning, services, waiting
+from smartgate.queue import planning, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, CallNextIn
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Forbidden, NotFound
@@ -41,11 +41,11 @@ def drivers_truck_in_line(uow):
         data=BookingCreate(declaration_id=trip.id, slot_start=NOW),
     )  # fmt: skip
     operator = actor(uow, "operator-huunghi")
-    entry = waiting.check_in(
+    entry = waiting_area.check_in(
         uow=uow, actor=operator, gate_id="huu-nghi", now=NOW,
         data=ArrivalIn(pass_code=booking.pass_code),
     )  # fmt: skip
-    waiting.call_next(
+    waiting_area.call_next(
         uow=uow, actor=operator, gate_id="huu-nghi", now=NOW,
         data=CallNextIn(direction="export", count=1),
     )  # fmt: skip
@@ -60,15 +60,15 @@ def test_an_account_without_a_company_or_a_trip_sees_nothing_of_others(
     _account(uow, f"lonely-{role}", role)
     outsider = actor(uow, f"lonely-{role}")
     assert services.my_bookings(uow=uow, actor=outsider) == []
-    assert waiting.notices(uow=uow, actor=outsider) == []
-    assert waiting.my_trucks(uow=uow, actor=outsider, now=NOW) == []
+    assert waiting_area.notices(uow=uow, actor=outsider) == []
+    assert waiting_area.my_trucks(uow=uow, actor=outsider, now=NOW) == []
     with pytest.raises(NotFound):
         services.get_booking(uow=uow, actor=outsider, booking_id=booking.id)
     with pytest.raises(NotFound):
-        waiting.position(uow=uow, actor=outsider, entry_id=entry.id, now=NOW)
+        waiting_area.position(uow=uow, actor=outsider, entry_id=entry.id, now=NOW)
     with pytest.raises((NotFound, Forbidden)):
         services.cancel(uow=uow, actor=outsider, booking_id=booking.id, now=NOW)
     # The owner still sees it all.
     owner = actor(uow, "driver1")
     assert [b.id for b in services.my_bookings(uow=uow, actor=owner)] == [booking.id]
-    assert waiting.notices(uow=uow, actor=owner)
+    assert waiting_area.notices(uow=uow, actor=owner)

@@ -5,7 +5,7 @@ from rich.table import Table
 
 from smartgate.cli.common import acting_as, console, settings, uow
 from smartgate.cli.policy import checked_direction, local
-from smartgate.queue import waiting
+from smartgate.queue import waiting_area
 from smartgate.queue.schemas import QueueBoard
 from smartgate.registry import services as registry
 
@@ -25,7 +25,9 @@ def board(
     checked_direction(direction)
     registry.get_gate(uow=uow(), gate_id=gate)  # an unknown gate is an error, not an empty board
     actor = acting_as(as_user)
-    found = waiting.board(uow=uow(), actor=actor, gate_id=gate, direction=direction, limit=limit)
+    found = waiting_area.board(
+        uow=uow(), actor=actor, gate_id=gate, direction=direction, limit=limit
+    )
     side = settings().side
     console.print(
         f"{gate} {direction}: {found.waiting} waiting, {found.held} held, "
@@ -40,7 +42,7 @@ def board(
 def wait_times() -> None:
     """Expected wait per gate and direction, as the public feed gives it."""
     side = settings().side
-    rows = waiting.wait_times(uow=uow())
+    rows = waiting_area.wait_times(uow=uow())
     table = Table("gate", "direction", "trucks waiting", "expected wait", "lanes open")
     table.title = f"wait times at {local(rows[0].update_time, side)} ({side} time)" if rows else ""
     table.caption = "expected wait for a truck arriving now, at the current pace"

@@ -14,8 +14,8 @@ from smartgate.declarations.schemas import (
 )
 from smartgate.declarations.services import (
     GOODS_FIELDS,
-    GateRules,
-    gate_rules,
+    GatePermits,
+    gate_permits,
     history_entry,
     to_read,
 )
@@ -28,7 +28,7 @@ from smartgate.uow import UnitOfWork
 
 MAX_GOODS_LINES = 50
 # A change returns (action, path, before, after), or None when it changed nothing.
-Change = Callable[[DeclarationRow, GateRules], tuple[str, str, Any, Any] | None]
+Change = Callable[[DeclarationRow, GatePermits], tuple[str, str, Any, Any] | None]
 
 
 def _amend(
@@ -41,7 +41,7 @@ def _amend(
             raise NotFound(f"declaration {declaration_id} does not exist")
         model.ensure_may_amend(actor, owner_id=row.owner_id, company=row.company)
         model.ensure_amendable(row.status)
-        rules = gate_rules(uow, row.gate_id, row.direction)
+        rules = gate_permits(uow, row.gate_id, row.direction)
         assert rules is not None  # the foreign key keeps the gate
         done = change(row, rules)
         if done is not None:
@@ -60,7 +60,7 @@ def _fail(field: str, message: str) -> ValidationFailed:
     return ValidationFailed([FieldError(field, message)])
 
 
-def _check_hs(hs_code: str, rules: GateRules) -> None:
+def _check_hs(hs_code: str, rules: GatePermits) -> None:
     fault = model.hs_fault(
         hs_code, hs_exists=catalog().is_subheading, permitted=rules.permits, gate=rules.label
     )
@@ -92,7 +92,7 @@ def amend_trip(
     """Change trip fields (plates, driver, expected arrival) without touching goods."""
     wanted = changes.model_dump(exclude_unset=True)
 
-    def change(row: DeclarationRow, _rules: GateRules) -> tuple[str, str, Any, Any] | None:
+    def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any] | None:
         if "expected_arrival" in wanted:
             wanted["expected_arrival"] = as_utc(wanted["expected_arrival"])
             errors = model.check_arrival(wanted["expected_arrival"], utcnow())
@@ -121,7 +121,7 @@ def amend_goods_line(
     """Change one goods line; the other lines and the rest of the declaration stay."""
     wanted = changes.model_dump(exclude_unset=True)
 
-    def change(row: DeclarationRow, rules: GateRules) -> tuple[str, str, Any, Any] | None:
+    def change(row: DeclarationRow, rules: GatePermits) -> tuple[str, str, Any, Any] | None:
         line = _line(row, line_no)
         before, after = model.changes(_line_data(line), wanted)
         if not after:
@@ -142,7 +142,7 @@ def add_goods_line(
 ) -> DeclarationRead:
     """Add a goods line with the next free number."""
 
-    def change(row: DeclarationRow, rules: GateRules) -> tuple[str, str, Any, Any]:
+    def change(row: DeclarationRow, rules: GatePermits) -> tuple[str, str, Any, Any]:
         if len(row.goods) >= MAX_GOODS_LINES:
             raise Conflict(f"a declaration holds at most {MAX_GOODS_LINES} goods lines")
         _check_hs(line.hs_code, rules)
@@ -159,7 +159,7 @@ def remove_goods_line(
 ) -> DeclarationRead:
     """Remove one goods line; the last one cannot go."""
 
-    def change(row: DeclarationRow, _rules: GateRules) -> tuple[str, str, Any, Any]:
+    def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
         line = _line(row, line_no)
         if len(row.goods) == 1:
             raise Conflict("a declaration needs at least one goods line; cancel it instead")
@@ -186,7 +186,7 @@ def replace_container(
 ) -> DeclarationRead:
     """Correct one container number, keeping its place."""
 
-    def change(row: DeclarationRow, _rules: GateRules) -> tuple[str, str, Any, Any] | None:
+    def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any] | None:
         container = _container(row, number.upper())
         if new.number == container.number:
             return None
@@ -202,7 +202,7 @@ def add_container(
 ) -> DeclarationRead:
     """Add a container to the truck."""
 
-    def change(row: DeclarationRow, _rules: GateRules) -> tuple[str, str, Any, Any]:
+    def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
         _ensure_not_listed(row, new.number)
         if len(row.containers) >= model.MAX_CONTAINERS:
             raise Conflict(f"a truck carries at most {model.MAX_CONTAINERS} containers")
@@ -218,7 +218,7 @@ def remove_container(
 ) -> DeclarationRead:
     """Take a container off the declaration."""
 
-    def change(row: DeclarationRow, _rules: GateRules) -> tuple[str, str, Any, Any]:
+    def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
         container = _container(row, number.upper())
         row.containers.remove(container)
         return "container.removed", f"containers.{container.position}", container.number, None
@@ -229,7 +229,7 @@ def remove_container(
 def cancel(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRead:
     """Cancel a declaration; it stays in the history but can no longer change."""
 
-    def change(row: DeclarationRow, _rules: GateRules) -> tuple[str, str, Any, Any]:
+    def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
         before = row.status
         row.status = model.move(row.status, "cancelled")
         return "status.changed", "status", before, row.status

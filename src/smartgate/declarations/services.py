@@ -30,7 +30,7 @@ GOODS_FIELDS = tuple(GoodsLineIn.model_fields)
 
 
 @dataclass
-class GateRules:
+class GatePermits:
     """What a gate and direction allow, looked up once per use-case."""
 
     label: str
@@ -41,15 +41,17 @@ class GateRules:
         return hs_permitted(hs_code, self.prefixes)
 
 
-def gate_rules(uow: UnitOfWork, gate_id: str, direction: str) -> GateRules | None:
+def gate_permits(uow: UnitOfWork, gate_id: str, direction: str) -> GatePermits | None:
     found = uow.registry.gate_permits(gate_id, direction)
     if found is None:
         return None
     name, prefixes = found
-    return GateRules(f"{name} ({direction})", prefixes)
+    return GatePermits(f"{name} ({direction})", prefixes)
 
 
-def _check_new(data: DeclarationCreate, rules: GateRules | None, now: datetime) -> list[FieldError]:
+def _check_new(
+    data: DeclarationCreate, rules: GatePermits | None, now: datetime
+) -> list[FieldError]:
     errors = model.check_arrival(as_utc(data.expected_arrival), now)
     errors += model.check_containers(data.containers)
     if rules is None:
@@ -140,7 +142,7 @@ def _new_declaration(
 def _checked_new(
     actor: Actor,
     data: DeclarationCreate,
-    rules: GateRules | None,
+    rules: GatePermits | None,
     now: datetime,
     copied_from: uuid.UUID | None = None,
 ) -> NewDeclaration:
@@ -164,7 +166,7 @@ def declare(*, uow: UnitOfWork, actor: Actor, data: DeclarationCreate) -> Declar
     model.ensure_may_declare(actor)
     now = utcnow()
     with uow:
-        new = _checked_new(actor, data, gate_rules(uow, data.gate_id, data.direction), now)
+        new = _checked_new(actor, data, gate_permits(uow, data.gate_id, data.direction), now)
         _store(uow, [new])
         uow.commit()
         return new.read()
@@ -191,12 +193,12 @@ def declare_many(
     now = utcnow()
     outcome = BulkOutcome(created=[], failed={})
     with uow:
-        rules: dict[tuple[str, str], GateRules | None] = {}
+        rules: dict[tuple[str, str], GatePermits | None] = {}
         staged: list[NewDeclaration] = []
         for index, data in enumerate(items):
             key = (data.gate_id, data.direction)
             if key not in rules:
-                rules[key] = gate_rules(uow, *key)
+                rules[key] = gate_permits(uow, *key)
             try:
                 staged.append(_checked_new(actor, data, rules[key], now))
             except ValidationFailed as failure:
@@ -224,7 +226,7 @@ def copy(
         data = parse_or_fail(
             DeclarationCreate, {**_as_create(source), **changes.model_dump(exclude_unset=True)}
         )
-        rules = gate_rules(uow, data.gate_id, data.direction)
+        rules = gate_permits(uow, data.gate_id, data.direction)
         new = _checked_new(actor, data, rules, now, copied_from=source.id)
         _store(uow, [new])
         uow.commit()

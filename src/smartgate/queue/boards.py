@@ -52,7 +52,7 @@ class Board(WaitingArea):
         if entry_id in self.queue:
             self.queue.remove(entry_id)
         if entry.status == "waiting":
-            self.queue.add(waiting(entry), now)
+            self.queue.add(as_waiting(entry), now)
         if entry.called_at is not None and entry.called_at >= now - CALL_MEMORY:
             self.remember_call(entry_id, entry.called_at)
         if entry.status == "called" and entry.called_at is not None:
@@ -79,7 +79,7 @@ _locks: dict[Key, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def waiting(row: QueueEntryRow) -> Waiting:
+def as_waiting(row: QueueEntryRow) -> Waiting:
     """The ordering view of a stored entry."""
     return Waiting(
         id=str(row.id),
@@ -139,7 +139,7 @@ def _built(
 ) -> Board:  # fmt: skip
     _, gate_id, direction = key
     rows = uow.queue.entries(gate_id, direction, ("waiting",))
-    queue = build_queue((waiting(r) for r in rows), policy.rules.call_rules(), now)
+    queue = build_queue((as_waiting(r) for r in rows), policy.rules.call_rules(), now)
     queue.booked_since_live = booked
     calls = SortedList(uow.queue.calls_since(gate_id, direction, now - CALL_MEMORY))
     called = {str(i): at for i, at in uow.queue.called_now(gate_id, direction)}

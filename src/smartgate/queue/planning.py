@@ -23,7 +23,7 @@ from smartgate.queue.boards import editing, policy_of
 from smartgate.queue.model import notice
 from smartgate.queue.services import cargo_of, check_date
 from smartgate.queue.tables import BookingRow
-from smartgate.queue.waiting import sync_holds
+from smartgate.queue.waiting_area import sync_holds
 from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
@@ -48,7 +48,7 @@ def declare_capacity(
         check_date(data.day, "day", now)
     side = data.side or own_side
     with uow:
-        rules = _gate_rules(uow, gate_id)
+        rules = _rules_of_gate(uow, gate_id)
         this_hour = model.hour_start(now)
         before = policy_of(uow, gate_id, data.direction).capacity_at(this_hour)
         day = data.day or now.astimezone(SIDE_TZ[side]).date()
@@ -89,7 +89,7 @@ def capacity_day(
     """A gate's capacity for each hour of a local date: each side's figure and the minimum."""
     check_date(day, "date", now or utcnow())
     with uow:
-        _gate_rules(uow, gate_id)
+        _rules_of_gate(uow, gate_id)
         return _capacity_day(uow, gate_id, direction, day, side)
 
 
@@ -101,7 +101,7 @@ def suspend(
     _ensure_authority(actor)
     with uow:
         if data.gate_id is not None:
-            _gate_rules(uow, data.gate_id)
+            _rules_of_gate(uow, data.gate_id)
         row = SuspensionRow(
             gate_id=data.gate_id,
             direction=data.direction,
@@ -154,7 +154,7 @@ def suspensions(
 def gate_rules(*, uow: UnitOfWork, gate_id: str) -> GateRulesIO:
     """A gate's queue and booking rules."""
     with uow:
-        return GateRulesIO.model_validate(_gate_rules(uow, gate_id))
+        return GateRulesIO.model_validate(_rules_of_gate(uow, gate_id))
 
 
 def set_gate_rules(
@@ -164,7 +164,7 @@ def set_gate_rules(
     now = now or utcnow()
     _ensure_authority(actor)
     with uow:
-        _gate_rules(uow, gate_id)
+        _rules_of_gate(uow, gate_id)
         values = data.model_dump()
         values["priority_order"] = tuple(values["priority_order"])
         uow.policy.save_rules(gate_id, policy.GateRules(**values), by=actor.username, at=now)
@@ -182,7 +182,7 @@ def _ensure_authority(actor: Actor) -> None:
         raise Forbidden("only the border authority sets capacity, suspensions and gate rules")
 
 
-def _gate_rules(uow: UnitOfWork, gate_id: str) -> policy.GateRules:
+def _rules_of_gate(uow: UnitOfWork, gate_id: str) -> policy.GateRules:
     if uow.registry.gate_name(gate_id) is None:
         raise NotFound(f"gate {gate_id!r} does not exist")
     return uow.policy.rules(gate_id)

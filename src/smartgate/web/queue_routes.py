@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from smartgate.api.deps import OptionalActor, UoW
 from smartgate.declarations import services as declarations
-from smartgate.queue import model, services, waiting
+from smartgate.queue import model, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, BookingRead, CallNextIn
 from smartgate.registry import services as registry
 from smartgate.registry.model import Direction
@@ -31,7 +31,7 @@ from smartgate.web.queue_forms import arrival_data
 
 router = APIRouter(include_in_schema=False)
 LIVE_BOOKING = ("active", "held")
-FINISH = {"crossed": waiting.mark_crossed, "left": waiting.mark_left}
+FINISH = {"crossed": waiting_area.mark_crossed, "left": waiting_area.mark_left}
 QUEUE_CHANGED = {"HX-Trigger": "queue-changed"}  # the board reloads at once, not in 5 s
 
 
@@ -197,8 +197,8 @@ def status_page(request: Request, uow: UoW, actor: OptionalActor) -> Response:
         "status.html",
         actor,
         block=wanted_block(request, "live"),
-        trucks=waiting.my_trucks(uow=uow, actor=actor),
-        notices=waiting.notices(uow=uow, actor=actor),
+        trucks=waiting_area.my_trucks(uow=uow, actor=actor),
+        notices=waiting_area.notices(uow=uow, actor=actor),
         gate_names=gate_names(uow),
     )
 
@@ -253,7 +253,7 @@ def _board(
         "queue_board.html",
         actor,
         block=block,
-        board=waiting.board(uow=uow, actor=actor, gate_id=gate_id, direction=direction),
+        board=waiting_area.board(uow=uow, actor=actor, gate_id=gate_id, direction=direction),
         gate=gate,
         gate_id=gate_id,
         direction=direction,
@@ -280,7 +280,7 @@ def check_in(
     if actor is None:
         return sign_in_first(request)
     entry, errors = attempt(
-        lambda: waiting.check_in(
+        lambda: waiting_area.check_in(
             uow=uow, actor=actor, gate_id=gate_id, data=ArrivalIn.model_validate(arrival_data(code))
         )
     )
@@ -313,7 +313,7 @@ def call_next(
         return sign_in_first(request)
     data = {"direction": direction, "count": count, "lane": lane or None}
     called, errors = attempt(
-        lambda: waiting.call_next(
+        lambda: waiting_area.call_next(
             uow=uow, actor=actor, gate_id=gate_id, data=CallNextIn.model_validate(data)
         )
     )
@@ -344,7 +344,7 @@ def call_display(gate_id: str, request: Request, uow: UoW) -> HTMLResponse:
         "call_display.html",
         None,
         block=wanted_block(request, "called"),
-        called=waiting.called_display(uow=uow, gate_id=gate_id),
+        called=waiting_area.called_display(uow=uow, gate_id=gate_id),
         gate=registry.get_gate(uow=uow, gate_id=gate_id),
         bilingual=[i18n.translator("vi"), i18n.translator("zh")],
     )
@@ -353,4 +353,4 @@ def call_display(gate_id: str, request: Request, uow: UoW) -> HTMLResponse:
 @router.get("/wait-times")
 def wait_times_page(request: Request, uow: UoW, actor: OptionalActor) -> HTMLResponse:
     """Public: expected wait, trucks waiting and lanes open per gate and direction."""
-    return render(request, "wait_times.html", actor, times=waiting.wait_times(uow=uow))
+    return render(request, "wait_times.html", actor, times=waiting_area.wait_times(uow=uow))

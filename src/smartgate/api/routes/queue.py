@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from smartgate.api.deps import CurrentActor, SettingsDep, UoW
 from smartgate.api.errors import ERRORS
-from smartgate.queue import services, waiting
+from smartgate.queue import services, waiting_area
 from smartgate.queue.schemas import (
     ArrivalIn,
     BookingCreate,
@@ -107,7 +107,9 @@ def queue_board(
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> QueueBoard:
     """Operator of the gate or authority: counts, pace, next trucks with position and ETA."""
-    return waiting.board(uow=uow, actor=actor, gate_id=gate_id, direction=direction, limit=limit)
+    return waiting_area.board(
+        uow=uow, actor=actor, gate_id=gate_id, direction=direction, limit=limit
+    )
 
 
 @router.post(
@@ -118,7 +120,7 @@ def queue_board(
 )
 def check_in(gate_id: str, data: ArrivalIn, uow: UoW, actor: CurrentActor) -> QueueEntryRead:
     """Operator: a truck reached the waiting area (scan its pass or give its declaration)."""
-    return waiting.check_in(uow=uow, actor=actor, gate_id=gate_id, data=data)
+    return waiting_area.check_in(uow=uow, actor=actor, gate_id=gate_id, data=data)
 
 
 @router.post(
@@ -130,7 +132,7 @@ def call_next(
     gate_id: str, data: CallNextIn, uow: UoW, actor: CurrentActor
 ) -> list[QueueEntryRead]:
     """Operator: call the next trucks (priority, then booked hours due, then live queue)."""
-    return waiting.call_next(uow=uow, actor=actor, gate_id=gate_id, data=data)
+    return waiting_area.call_next(uow=uow, actor=actor, gate_id=gate_id, data=data)
 
 
 @router.post(
@@ -142,7 +144,7 @@ def mark_crossed(
     gate_id: str, entry_id: uuid.UUID, uow: UoW, actor: CurrentActor
 ) -> QueueEntryRead:
     """Operator: the called truck passed the gate."""
-    return waiting.mark_crossed(uow=uow, actor=actor, gate_id=gate_id, entry_id=entry_id)
+    return waiting_area.mark_crossed(uow=uow, actor=actor, gate_id=gate_id, entry_id=entry_id)
 
 
 @router.post(
@@ -152,32 +154,32 @@ def mark_crossed(
 )
 def mark_left(gate_id: str, entry_id: uuid.UUID, uow: UoW, actor: CurrentActor) -> QueueEntryRead:
     """Operator: the truck left the waiting area without crossing."""
-    return waiting.mark_left(uow=uow, actor=actor, gate_id=gate_id, entry_id=entry_id)
+    return waiting_area.mark_left(uow=uow, actor=actor, gate_id=gate_id, entry_id=entry_id)
 
 
 @router.get("/queue-entries/{entry_id}", operation_id="queue_position", responses=SIGNED_IN)
 def queue_position(entry_id: uuid.UUID, uow: UoW, actor: CurrentActor) -> QueueEntryRead:
     """A truck you may see: its position and ETA."""
-    return waiting.position(uow=uow, actor=actor, entry_id=entry_id)
+    return waiting_area.position(uow=uow, actor=actor, entry_id=entry_id)
 
 
 @router.get("/me/queue", operation_id="my_queue", responses={401: ERRORS[401]})
 def my_queue(uow: UoW, actor: CurrentActor) -> list[QueueEntryRead]:
     """Your trucks in any waiting area, with position and ETA."""
-    return waiting.my_trucks(uow=uow, actor=actor)
+    return waiting_area.my_trucks(uow=uow, actor=actor)
 
 
 @router.get("/me/notices", operation_id="my_notices", responses={401: ERRORS[401]})
 def my_notices(uow: UoW, actor: CurrentActor) -> list[NoticeRead]:
     """Messages about your trucks: called, moved, held, released, no-show."""
-    return waiting.notices(uow=uow, actor=actor)
+    return waiting_area.notices(uow=uow, actor=actor)
 
 
 @router.get("/public/wait-times", operation_id="wait_times", tags=["public"])
 def wait_times(uow: UoW, response: Response) -> list[WaitTime]:
     """Public, like the US CBP feed: per gate and direction, delay, trucks waiting, lanes."""
     response.headers["Cache-Control"] = "public, max-age=30"
-    return waiting.wait_times(uow=uow)
+    return waiting_area.wait_times(uow=uow)
 
 
 @router.get(
@@ -188,4 +190,4 @@ def wait_times(uow: UoW, response: Response) -> list[WaitTime]:
 )
 def called_trucks(gate_id: str, uow: UoW) -> list[QueueEntryRead]:
     """Public: trucks called to the border and not yet through, for the waiting area's board."""
-    return waiting.called_display(uow=uow, gate_id=gate_id)
+    return waiting_area.called_display(uow=uow, gate_id=gate_id)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from smartgate.declarations.plates import plate_key
 from smartgate.policy import model as policy
 from smartgate.queue import model
-from smartgate.queue.boards import Board, editing, policy_of, reading, waiting
+from smartgate.queue.boards import Board, as_waiting, editing, policy_of, reading
 from smartgate.queue.model import notice
 from smartgate.queue.schemas import (
     ArrivalIn,
@@ -65,7 +65,7 @@ def check_in(
                     Wording("{plate} is already in a waiting area", plate=row.plate)
                 ) from exc
             if reason is None:
-                board.join(waiting(row), now)
+                board.join(as_waiting(row), now)
             read = _read(board, row, now)
         uow.commit()
         return read
@@ -234,7 +234,7 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
             changed.append(notice(row, "entry_held", now, reason=reason))
         else:
             row.status, row.hold_reason = "waiting", None
-            board.join(waiting(row), now)
+            board.join(as_waiting(row), now)
             changed.append(notice(row, "entry_released", now))
     uow.queue.add_notices(changed)
     board.synced_at = now
