@@ -94,8 +94,9 @@ from smartgate.declarations.plates import plate_key
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
 from smartgate.identity.services import NewUser
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import CapacityIn
-from smartgate.queue import boards, planning, services, waiting_area
+from smartgate.queue import boards, services, waiting_area
 from smartgate.queue.model import CallRules, GateQueue, Waiting, build_queue, hour_start
 from smartgate.queue.schemas import CallNextIn, QueueEntryRead
 from smartgate.shared.actor import Actor
@@ -326,7 +327,7 @@ def declare_capacity(
             direction=DIRECTION, trucks_per_hour=trucks_per_hour, from_hour=start, to_hour=end,
             side=side,
         )  # fmt: skip
-        planning.declare_capacity(
+        policy_services.declare_capacity(
             uow=uow, actor=authority, gate_id=gate_id, data=data, own_side="VN"
         )
 
@@ -839,7 +840,7 @@ def bench_rush(
     """Declare the accounts' trucks for the last whole day of the booking window, sign every
     account in, then release all booking requests at once; check the slots by SQL."""
     uow = bootstrap.unit_of_work(settings)
-    rules = planning.gate_rules(uow=uow, gate_id=RUSH_GATE)
+    rules = policy_services.gate_rules(uow=uow, gate_id=RUSH_GATE)
     today = utcnow().astimezone(VN_TZ).date()
     day = today + timedelta(days=rules.window_days - 1)
     accounts = rush_accounts()

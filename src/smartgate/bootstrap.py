@@ -8,8 +8,8 @@ from smartgate.db import engine_for, session_factory
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import CapacityIn
-from smartgate.queue import planning
 from smartgate.registry import services as registry
 from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.clock import utcnow
@@ -48,7 +48,7 @@ def _demo_capacity(uow: UnitOfWork, own_side: str) -> None:
             lanes = sum(1 for lane in gate.lanes if lane.direction == direction) or 1
             for side, per_lane in (("VN", 12), ("CN", 11)):
                 hours = gate.opening_hours.vn if side == "VN" else gate.opening_hours.cn
-                planning.declare_capacity(
+                policy_services.declare_capacity(
                     uow=uow,
                     actor=authority,
                     gate_id=gate.id,

@@ -5,11 +5,16 @@ from collections.abc import Callable
 from typing import Any
 
 from smartgate.declarations.model import TractorChanged
+from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
+from smartgate.queue import replanning
 from smartgate.queue import services as queue
 from smartgate.uow import UnitOfWork
 
 HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
     TractorChanged: (queue.follow_new_tractor,),
+    CapacityDeclared: (replanning.follow_capacity,),
+    StopsChanged: (replanning.follow_stops,),
+    RulesChanged: (replanning.follow_rules,),
 }
 
 

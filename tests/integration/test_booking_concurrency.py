@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from smartgate.identity import services as identity
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import CapacityIn, GateRulesIO
-from smartgate.queue import planning, services, waiting_area
+from smartgate.queue import services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
 from smartgate.queue.tables import BookingRow, QueueEntryRow, SlotCountRow
 from smartgate.shared.errors import Conflict, DomainError, TooManyRequests, ValidationFailed
@@ -33,12 +34,12 @@ def factory(backend):
 def _open_gate(factory, gate_id: str, trucks_per_hour: int) -> None:
     uow = UnitOfWork(factory)
     authority = actor(uow, "authority-vn")
-    rules = planning.gate_rules(uow=uow, gate_id=gate_id).model_dump()
+    rules = policy_services.gate_rules(uow=uow, gate_id=gate_id).model_dump()
     rules["bookings_per_minute"] = 10_000  # this test is about the slot, not the rate limit
-    planning.set_gate_rules(
+    policy_services.set_gate_rules(
         uow=uow, actor=authority, gate_id=gate_id, data=GateRulesIO(**rules), now=NOW
     )
-    planning.declare_capacity(
+    policy_services.declare_capacity(
         uow=uow,
         actor=authority,
         gate_id=gate_id,
@@ -164,8 +165,8 @@ def _account(factory, name: str, role: str, **binding) -> str:
 
 def _limit_bookings(factory, gate_id: str, per_minute: int) -> None:
     uow = UnitOfWork(factory)
-    rules = planning.gate_rules(uow=uow, gate_id=gate_id).model_dump()
-    planning.set_gate_rules(
+    rules = policy_services.gate_rules(uow=uow, gate_id=gate_id).model_dump()
+    policy_services.set_gate_rules(
         uow=uow, actor=actor(uow, "authority-vn"), gate_id=gate_id, now=NOW,
         data=GateRulesIO(**rules | {"bookings_per_minute": per_minute}),
     )  # fmt: skip

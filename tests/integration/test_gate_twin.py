@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from smartgate.policy import services as policy_services
 from smartgate.policy.model import effective_capacity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, services, waiting_area
+from smartgate.queue import services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate
 from smartgate.queue.snapshot import gate_snapshot
 from smartgate.shared.clock import VN_TZ
@@ -32,23 +33,23 @@ NOW = (
 def _gate_as_it_stands(uow) -> list:
     authority, operator = actor(uow, "authority-vn"), actor(uow, "operator-mongcai")
     before = NOW - timedelta(days=1)
-    rules = planning.gate_rules(uow=uow, gate_id=GATE).model_dump()
+    rules = policy_services.gate_rules(uow=uow, gate_id=GATE).model_dump()
     rules |= {
         "priority_order": ["perishable", "backlog"],
         "live_every": 2,
         "bookings_per_minute": 100,
     }
-    planning.set_gate_rules(
+    policy_services.set_gate_rules(
         uow=uow, actor=authority, gate_id=GATE, data=GateRulesIO(**rules), now=before
     )
     for side, per_hour in (("VN", 6), ("CN", 4)):
-        planning.declare_capacity(
+        policy_services.declare_capacity(
             uow=uow, actor=authority, gate_id=GATE, own_side="VN", now=before,
             data=CapacityIn(
                 direction="export", side=side, trucks_per_hour=per_hour, from_hour=8, to_hour=18
             ),
         )  # fmt: skip
-    planning.suspend(
+    policy_services.suspend(
         uow=uow, actor=authority, now=before,
         data=SuspensionIn(
             reason="cold chain tested", gate_id=GATE, flags=["cold_chain"],

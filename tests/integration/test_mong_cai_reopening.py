@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
+from smartgate.policy import services as policy_services
 from smartgate.policy.model import SIDES, effective_capacity
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, waiting_area
+from smartgate.queue import waiting_area
 from smartgate.queue.schemas import ArrivalIn, CallNextIn
 from smartgate.shared.clock import SIDE_TZ
 from smartgate.shared.errors import Conflict
@@ -44,7 +45,7 @@ def _arrival(index: int, kind: str) -> datetime:
 
 def _reopen_with_the_2022_rules(uow) -> None:
     authority = actor(uow, "authority-vn")
-    rules = planning.gate_rules(uow=uow, gate_id=GATE).model_dump()
+    rules = policy_services.gate_rules(uow=uow, gate_id=GATE).model_dump()
     scenario_rules = POLICY.rules
     rules |= {
         "priority_order": list(scenario_rules.priority_order),
@@ -53,7 +54,7 @@ def _reopen_with_the_2022_rules(uow) -> None:
         "booking_share": scenario_rules.booking_share,
         "green_zone": scenario_rules.green_zone,
     }
-    planning.set_gate_rules(
+    policy_services.set_gate_rules(
         uow=uow, actor=authority, gate_id=GATE, data=GateRulesIO(**rules), now=REOPENING
     )
     assert list(range(OPEN_HOURS[0], OPEN_HOURS[-1] + 1)) == OPEN_HOURS, "one opening a day"
@@ -67,7 +68,7 @@ def _reopen_with_the_2022_rules(uow) -> None:
             from_hour=OPEN_HOURS[0] + shift,
             to_hour=OPEN_HOURS[-1] + 1 + shift,
         )
-        planning.declare_capacity(
+        policy_services.declare_capacity(
             uow=uow, actor=authority, gate_id=GATE, data=capacity, own_side="VN", now=REOPENING
         )
 
@@ -140,7 +141,7 @@ def test_mong_cai_reopening(uow):
     _reopen_with_the_2022_rules(uow)
     kinds = _check_in_everyone(uow, _declare_backlog(uow))
     [cold_chain] = POLICY.suspensions  # from the reopening until lifted
-    planning.suspend(
+    policy_services.suspend(
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationCreate
+from smartgate.policy import services as policy_services
 from smartgate.policy.model import SIDES, CapacityFigure, GateRules, Scope, Suspension
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning, services, waiting_area
+from smartgate.queue import services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, CallNextIn
 from smartgate.shared.errors import Conflict
 from smartgate.simulation.delivery import REGISTRY_NAMES, delivery_mode
@@ -206,7 +207,7 @@ def _moments(case: dict) -> list[float]:
 
 def _set_policy(uow, authority, case, origin, before) -> None:
     rules = case["rules"]
-    current = planning.gate_rules(uow=uow, gate_id=GATE).model_dump()
+    current = policy_services.gate_rules(uow=uow, gate_id=GATE).model_dump()
     current |= {
         "priority_order": list(rules.priority_order),
         "backlog_hours": rules.backlog_hours,
@@ -215,18 +216,18 @@ def _set_policy(uow, authority, case, origin, before) -> None:
         "green_zone": rules.green_zone,
         "bookings_per_minute": rules.bookings_per_minute,
     }
-    planning.set_gate_rules(
+    policy_services.set_gate_rules(
         uow=uow, actor=authority, gate_id=GATE, data=GateRulesIO(**current), now=before
     )
     for side in SIDES:
         capacity = CapacityIn(
             direction="export", side=side, trucks_per_hour=case["per_hour"], from_hour=0, to_hour=24
         )
-        planning.declare_capacity(
+        policy_services.declare_capacity(
             uow=uow, actor=authority, gate_id=GATE, data=capacity, own_side="VN", now=before
         )
     for suspension in _suspensions(case, origin):
-        planning.suspend(
+        policy_services.suspend(
             uow=uow,
             actor=authority,
             data=SuspensionIn(

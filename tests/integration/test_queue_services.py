@@ -8,8 +8,9 @@ import pytest
 from smartgate.declarations import amendments
 from smartgate.declarations import services as declarations
 from smartgate.declarations.schemas import DeclarationUpdate
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import boards, planning, services, waiting_area
+from smartgate.queue import boards, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, CallNextIn
 from smartgate.shared.errors import Conflict, Forbidden, TooManyRequests, ValidationFailed
 
@@ -27,7 +28,7 @@ def _capacity(uow, vn=10, cn=8, gate="huu-nghi", direction="export", **extra):
             direction=direction, trucks_per_hour=trucks, from_hour=7, to_hour=19, side=side,
             **extra,
         )  # fmt: skip
-        planning.declare_capacity(
+        policy_services.declare_capacity(
             uow=uow, actor=authority, gate_id=gate, data=data, own_side="VN", now=NOW
         )
 
@@ -39,8 +40,8 @@ def _book(uow, trip, slot=SLOT, username="driver1", seconds=0):
 
 
 def _rules(uow, **changes):
-    current = planning.gate_rules(uow=uow, gate_id="huu-nghi").model_dump() | changes
-    planning.set_gate_rules(
+    current = policy_services.gate_rules(uow=uow, gate_id="huu-nghi").model_dump() | changes
+    policy_services.set_gate_rules(
         uow=uow,
         actor=actor(uow, "authority-vn"),
         gate_id="huu-nghi",
@@ -71,7 +72,7 @@ def _call(uow, count=1, minutes=30):
 
 def test_effective_capacity_is_the_smaller_side_and_quota_leaves_room_for_live(uow):
     _capacity(uow, vn=10, cn=8)
-    day = planning.capacity_day(
+    day = policy_services.capacity_day(
         uow=uow, gate_id="huu-nghi", direction="export", day=SLOT.date(), side="VN"
     )
     nine = next(h for h in day.hours if h.start == NOW)
@@ -352,7 +353,7 @@ def test_a_board_another_process_left_behind_follows_the_change_log(uow):
     waiting_area.mark_crossed(
         uow=uow, actor=operator, gate_id="huu-nghi", entry_id=first.id, now=later
     )
-    planning.suspend(
+    policy_services.suspend(
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(reason="cold-chain checks", gate_id="huu-nghi", flags=["cold_chain"]),
@@ -376,7 +377,7 @@ def test_a_change_too_big_to_list_rebuilds_a_board_left_behind(uow, monkeypatch)
         _arrive(uow, declare(uow, tractor_plate=plate(84 + i), goods=[goods("080390")]), i)
     key = (uow.database, "huu-nghi", "export")
     behind = copy.deepcopy(boards._boards[key])
-    planning.suspend(  # holds both trucks in one change
+    policy_services.suspend(  # holds both trucks in one change
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(reason="flood", gate_id="huu-nghi"),
@@ -414,7 +415,7 @@ def test_bookings_see_a_policy_another_process_changed_and_reload_only_then(uow)
     boards._policies[key] = behind
     assert policy() is before  # the line moved, the policy did not: nothing re-read
     behind = boards._policies[key]
-    planning.suspend(
+    policy_services.suspend(
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(reason="scanner down", gate_id="huu-nghi"),
@@ -453,7 +454,7 @@ def test_suspension_holds_cold_chain_and_lifting_restores_the_order(uow):
     booking = _book(uow, booked_cold)
     first, second = _arrive(uow, cold), _arrive(uow, dry, 1)
     authority = actor(uow, "authority-vn")
-    stop = planning.suspend(
+    stop = policy_services.suspend(
         uow=uow,
         actor=authority,
         data=SuspensionIn(reason="cold-chain checks", gate_id="huu-nghi", flags=["cold_chain"]),
@@ -466,7 +467,9 @@ def test_suspension_holds_cold_chain_and_lifting_restores_the_order(uow):
     driver = actor(uow, "driver1")
     assert waiting_area.position(uow=uow, actor=driver, entry_id=first.id, now=NOW).status == "held"
     assert [c.plate for c in _call(uow, count=5, minutes=3)] == [plate(51)]
-    planning.lift(uow=uow, actor=authority, suspension_id=stop.id, now=NOW + timedelta(minutes=4))
+    policy_services.lift(
+        uow=uow, actor=authority, suspension_id=stop.id, now=NOW + timedelta(minutes=4)
+    )
     back = waiting_area.position(uow=uow, actor=driver, entry_id=first.id, now=NOW)
     assert (back.status, back.position) == ("waiting", 0)
     again = services.get_booking(uow=uow, actor=driver, booking_id=booking.id)

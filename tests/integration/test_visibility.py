@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smartgate.identity.tables import UserRow
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import CapacityIn
-from smartgate.queue import planning, services, waiting_area
+from smartgate.queue import services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, CallNextIn
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Forbidden, NotFound
@@ -32,7 +33,7 @@ def drivers_truck_in_line(uow):
     """driver1's booked truck in Hữu Nghị's waiting area, called, with a notice."""
     authority = actor(uow, "authority-vn")
     data = CapacityIn(direction="export", trucks_per_hour=20, from_hour=7, to_hour=19)
-    planning.declare_capacity(
+    policy_services.declare_capacity(
         uow=uow, actor=authority, gate_id="huu-nghi", data=data, own_side="VN", now=NOW
     )
     trip = declare(uow, "driver1", tractor_plate=plate(90))

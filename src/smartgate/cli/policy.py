@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from smartgate.cli.common import acting_as, console, settings, uow
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import (
     CapacityDay,
     CapacityIn,
@@ -20,7 +21,6 @@ from smartgate.policy.schemas import (
     SuspensionIn,
     SuspensionRead,
 )
-from smartgate.queue import planning
 from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import DomainError
 from smartgate.shared.validation import field_errors
@@ -54,7 +54,7 @@ def capacity(
     )  # fmt: skip
     actor = acting_as(as_user)
     own_side = settings().side
-    declared = planning.declare_capacity(
+    declared = policy_services.declare_capacity(
         uow=uow(), actor=actor, gate_id=gate, data=data, own_side=own_side
     )
     console.print(capacity_table(declared, data.side or own_side))
@@ -70,7 +70,9 @@ def show_capacity(
     side = settings().side
     day = local_date(on, side)
     checked_direction(direction)
-    found = planning.capacity_day(uow=uow(), gate_id=gate, direction=direction, day=day, side=side)
+    found = policy_services.capacity_day(
+        uow=uow(), gate_id=gate, direction=direction, day=day, side=side
+    )
     console.print(capacity_table(found, side))
 
 
@@ -100,7 +102,7 @@ def suspend(
         ends_at=moment(ends, "--ends", side),
     )
     actor = acting_as(as_user)
-    made = planning.suspend(uow=uow(), actor=actor, data=data)
+    made = policy_services.suspend(uow=uow(), actor=actor, data=data)
     console.print(f"suspension {made.id}: {made.reason}")
     console.print(suspensions_table([made], side))
 
@@ -111,7 +113,7 @@ def list_suspensions(
     everything: bool = typer.Option(False, "--all", help="include ended suspensions"),
 ) -> None:
     """Suspensions in force or to come (or all with --all)."""
-    found = planning.suspensions(uow=uow(), gate_id=gate, current_only=not everything)
+    found = policy_services.suspensions(uow=uow(), gate_id=gate, current_only=not everything)
     console.print(suspensions_table(found, settings().side))
 
 
@@ -122,7 +124,7 @@ def lift(
 ) -> None:
     """End a suspension now: held trucks go back to their old places, in order."""
     actor = acting_as(as_user)
-    ended = planning.lift(uow=uow(), actor=actor, suspension_id=suspension_id)
+    ended = policy_services.lift(uow=uow(), actor=actor, suspension_id=suspension_id)
     console.print(
         f"lifted suspension {ended.id} ({ended.reason}) at {local(ended.ends_at, settings().side)}"
     )
@@ -131,7 +133,7 @@ def lift(
 @app.command()
 def rules(gate: str = typer.Argument(..., help="gate id, e.g. huu-nghi")) -> None:
     """A gate's queue and booking rules."""
-    console.print(rules_table(gate, planning.gate_rules(uow=uow(), gate_id=gate)))
+    console.print(rules_table(gate, policy_services.gate_rules(uow=uow(), gate_id=gate)))
 
 
 @app.command("set-rules")
@@ -181,9 +183,9 @@ def set_rules(
     if not changes:
         raise BadOption("nothing to change: give at least one rule option (see --help)")
     actor = acting_as(as_user)
-    current = planning.gate_rules(uow=uow(), gate_id=gate)
+    current = policy_services.gate_rules(uow=uow(), gate_id=gate)
     data = parsed(GateRulesIO, **(current.model_dump() | changes))
-    saved = planning.set_gate_rules(uow=uow(), actor=actor, gate_id=gate, data=data)
+    saved = policy_services.set_gate_rules(uow=uow(), actor=actor, gate_id=gate, data=data)
     console.print(rules_table(gate, saved, changed=set(changes)))
 
 

@@ -17,7 +17,8 @@ from pydantic.json_schema import SkipJsonSchema
 from smartgate.declarations.containers import parse_container
 from smartgate.declarations.model import CURRENCIES, MAX_TRUCK_KG
 from smartgate.declarations.plates import parse_plate
-from smartgate.registry.model import DeliveryMode, Direction
+from smartgate.registry.model import Direction
+from smartgate.shared.terms import DeliveryMode
 from smartgate.shared.validation import Moment, no_control_characters
 
 

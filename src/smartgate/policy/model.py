@@ -1,15 +1,15 @@
-"""Pure policy rules: effective capacity, what a suspension covers, a gate's queue rules."""
+"""Pure policy rules: effective capacity, what a suspension covers, a gate's queue rules, and
+the events other contexts follow when an authority changes them."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from smartgate.queue.model import CallRules
-from smartgate.registry.model import CONTACTLESS_MODES
+from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc
+from smartgate.shared.terms import CONTACTLESS_MODES
 
 SIDES = ("VN", "CN")
-FLAGS = ("perishable", "cold_chain", "production_input")
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,6 @@ class GateRules:
     # expired in the queue).
     declaration_valid_hours: int = 72
 
-    def call_rules(self) -> CallRules:
-        return CallRules(self.priority_order, self.backlog_hours, self.live_every)
-
 
 def green_zone_fault(rules: GateRules, delivery_mode: str) -> str | None:
     """Why a truck may not cross in green-zone mode, or None."""
@@ -174,3 +171,43 @@ class GatePolicy:
             for s in self.suspensions
             for moment in (s.starts_at, s.ends_at)
         )
+
+
+def date_fault(day: date, today: date) -> str | None:
+    """Why a date is too far from today to plan for, or None."""
+    if abs((day - today).days) > 366:
+        return "must be within a year of today"
+    return None
+
+
+# --- what other contexts follow -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapacityDeclared:
+    """A side's trucks per hour changed; `before` is what both sides handled this hour."""
+
+    gate_id: str
+    direction: str
+    before: int
+    by: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StopsChanged:
+    """A suspension was set or lifted (None: every gate, or both directions)."""
+
+    gate_id: str | None
+    direction: str | None
+    by: Actor
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RulesChanged:
+    """A gate's queue and booking rules changed."""
+
+    gate_id: str
+    by: Actor
+    at: datetime

@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from smartgate.queue.model import PRIORITY_CLASSES
 from smartgate.registry.model import Direction
+from smartgate.shared.terms import PRIORITY_CLASSES
 from smartgate.shared.validation import Moment
 
 _STRICT = ConfigDict(extra="forbid")

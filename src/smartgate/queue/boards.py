@@ -25,7 +25,7 @@ from sortedcontainers import SortedList
 
 from smartgate.policy.model import GatePolicy
 from smartgate.queue.area import CALL_MEMORY_HOURS, WaitingArea
-from smartgate.queue.model import Waiting, build_queue
+from smartgate.queue.model import Waiting, build_queue, call_rules
 from smartgate.queue.repository import QueueState
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.uow import UnitOfWork
@@ -139,7 +139,7 @@ def _built(
 ) -> Board:  # fmt: skip
     _, gate_id, direction = key
     rows = uow.queue.entries(gate_id, direction, ("waiting",))
-    queue = build_queue((as_waiting(r) for r in rows), policy.rules.call_rules(), now)
+    queue = build_queue((as_waiting(r) for r in rows), call_rules(policy.rules), now)
     queue.booked_since_live = booked
     calls = SortedList(uow.queue.calls_since(gate_id, direction, now - CALL_MEMORY))
     called = {str(i): at for i, at in uow.queue.called_now(gate_id, direction)}
@@ -180,7 +180,7 @@ def _caught_up(
     board = cached.board
     if any(c.policy for c in changes):
         policy = _policy(uow, key, version)
-        if policy.rules.call_rules() != board.rules.call_rules():
+        if call_rules(policy.rules) != call_rules(board.rules):
             return None
         board.policy = policy
     touched = {uuid.UUID(i) for c in changes for i in c.entry_ids}
@@ -247,7 +247,7 @@ def _untouched(board: Board, state: QueueState) -> bool:
 def _with_fresh_policy(uow: UnitOfWork, key: Key, board: Board, now: datetime) -> Board:
     # Read in this unit of work and cached only once it commits.
     policy = _load_policy(uow, key)
-    if policy.rules.call_rules() != board.rules.call_rules():  # a new call order: sort afresh
+    if call_rules(policy.rules) != call_rules(board.rules):  # a new call order: sort afresh
         return _built(uow, key, policy, board.synced_at, board.queue.booked_since_live, now)
     board.policy = policy
     return board

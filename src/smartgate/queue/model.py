@@ -14,18 +14,16 @@ import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from sortedcontainers import SortedList
 
 from smartgate.shared.errors import Conflict
+from smartgate.shared.terms import PRIORITY_CLASSES
 from smartgate.shared.wording import Wording
 
-# Classes a truck earns from its goods; "backlog" it earns by waiting.
-FLAG_CLASSES = ("production_input", "perishable", "cold_chain")
-PRIORITY_CLASSES = ("backlog", *FLAG_CLASSES)
 BOOKED, LIVE = "booked", "live"
 
 
@@ -97,6 +95,19 @@ class CallRules:
     @cached_property  # read at every look-up
     def backlog_ticks(self) -> int:
         return round(self.backlog_hours * HOUR_TICKS)
+
+
+class HasCallRules(Protocol):
+    """A gate's rules as far as the call order goes (policy's GateRules is one)."""
+
+    priority_order: tuple[str, ...]
+    backlog_hours: float
+    live_every: int
+
+
+def call_rules(rules: HasCallRules) -> CallRules:
+    """The call order a gate's rules set."""
+    return CallRules(tuple(rules.priority_order), rules.backlog_hours, rules.live_every)
 
 
 def static_lane(truck: Waiting, rules: CallRules) -> str:
@@ -489,10 +500,3 @@ def ensure_entry_may(status: str, target: str) -> None:
 def hour_start(moment: datetime) -> datetime:
     """The start of the hourly slot `moment` falls in."""
     return moment.replace(minute=0, second=0, microsecond=0)
-
-
-def date_fault(day: date, today: date) -> str | None:
-    """Why a date is too far from today to plan for, or None."""
-    if abs((day - today).days) > 366:
-        return "must be within a year of today"
-    return None

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from smartgate.declarations.model import TractorChanged, Trip
 from smartgate.declarations.plates import plate_key
 from smartgate.declarations.tables import DeclarationRow
-from smartgate.policy import model as policy
 from smartgate.policy.model import Cargo, GatePolicy, GateRules
+from smartgate.policy.services import check_date
 from smartgate.queue import model
 from smartgate.queue import repository as queue_repository
 from smartgate.queue.boards import policy_of
@@ -36,6 +36,7 @@ from smartgate.shared.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from smartgate.shared.terms import FLAGS
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
@@ -44,7 +45,7 @@ BOOKING_ROLES = frozenset({"driver", "forwarder"})
 
 def cargo_of(row: DeclarationRow | Trip) -> Cargo:
     """What suspensions look at in a declaration."""
-    flags = {f for g in row.goods for f in policy.FLAGS if getattr(g, f)}
+    flags = {f for g in row.goods for f in FLAGS if getattr(g, f)}
     return Cargo(row.gate_id, row.direction, tuple(g.hs_code for g in row.goods), frozenset(flags))
 
 
@@ -251,13 +252,6 @@ def my_bookings(*, uow: UnitOfWork, actor: Actor) -> list[BookingRead]:
     """The actor's bookings, latest slot first."""
     with uow:
         return [BookingRead.model_validate(r) for r in uow.queue.bookings_of(actor)]
-
-
-def check_date(day: date, field: str, now: datetime) -> None:
-    """Refuse dates too far from today to plan for, naming the field."""
-    fault = model.date_fault(day, now.date())
-    if fault:
-        raise ValidationFailed([FieldError(field, fault)])
 
 
 def cancellation_stats(

@@ -8,7 +8,6 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from smartgate.declarations.plates import plate_key
-from smartgate.policy import model as policy
 from smartgate.queue import model
 from smartgate.queue.boards import Board, as_waiting, editing, policy_of, reading
 from smartgate.queue.model import notice
@@ -26,6 +25,7 @@ from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.terms import FLAGS
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
@@ -312,7 +312,7 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
 
 
 def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[no-untyped-def]
-    flags = sorted({f for g in trip.goods for f in policy.FLAGS if getattr(g, f)})
+    flags = sorted({f for g in trip.goods for f in FLAGS if getattr(g, f)})
     return QueueEntryRow(
         id=uuid.uuid4(),
         gate_id=trip.gate_id,

@@ -8,10 +8,6 @@ from smartgate.shared.clock import as_utc
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
 
-DeliveryMode = Literal["direct", "tractor_swap", "transshipment", "shuttle"]
-DELIVERY_MODES: tuple[DeliveryMode, ...] = ("direct", "tractor_swap", "transshipment", "shuttle")
-# Modes in which the driver never crosses the line: the green-zone modes.
-CONTACTLESS_MODES: frozenset[str] = frozenset({"tractor_swap", "transshipment", "shuttle"})
 
 GATE_TYPES = ("international", "main", "bilateral", "secondary", "opening")
 

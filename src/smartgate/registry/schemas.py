@@ -5,7 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from smartgate.registry.model import DeliveryMode, Direction
+from smartgate.registry.model import Direction
+from smartgate.shared.terms import DeliveryMode
 
 Slug = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)
 HSPrefix = Field(pattern=r"^(\*|\d{2}|\d{4}|\d{6})$")

@@ -21,7 +21,7 @@ import numpy as np
 
 from smartgate.policy.model import Cargo, GatePolicy
 from smartgate.queue.area import Clock, WaitingArea
-from smartgate.queue.model import GateQueue, Waiting, booking_quota
+from smartgate.queue.model import GateQueue, Waiting, booking_quota, call_rules
 from smartgate.simulation.arrivals import booked_times, live_times, replay_times
 from smartgate.simulation.delivery import REGISTRY_NAMES
 from smartgate.simulation.distributions import stream
@@ -106,7 +106,7 @@ class GateModel:
         self.calls_made = 0
         policy = GatePolicy(s.rules, s.capacity, s.suspensions)
         self.area = WaitingArea(
-            GateQueue(s.rules.call_rules()), policy, clock=Clock(origin=s.origin)
+            GateQueue(call_rules(s.rules)), policy, clock=Clock(origin=s.origin)
         )
         self.in_line: dict[str, Truck] = {}  # waiting in the area, by the area's id
         self.held: dict[str, Truck] = {}  # stopped by a suspension or green-zone mode

@@ -19,8 +19,9 @@ from typing import Any
 
 from smartgate.policy import model as policy
 from smartgate.policy.model import SIDES, CapacityFigure, GateRules
-from smartgate.queue.model import PRIORITY_CLASSES, CallRules
+from smartgate.queue.model import CallRules
 from smartgate.shared.errors import DomainError
+from smartgate.shared.terms import FLAGS, PRIORITY_CLASSES
 from smartgate.simulation import checks, distributions, events
 from smartgate.simulation.delivery import DeliveryMode, delivery_mode
 from smartgate.simulation.distributions import Distribution
@@ -447,7 +448,7 @@ def _goods(table: _Table | None) -> tuple[Goods, ...]:
 def _goods_class(table: _Table, name: str) -> Goods:
     """`name = 0.2` (a class named after a flag carries it) or a table with share, flags, hs."""
     if not isinstance(table.data[name], dict):
-        flags = frozenset({name} & set(policy.FLAGS))
+        flags = frozenset({name} & set(FLAGS))
         return Goods(name, table.get(name, checks.non_negative), flags)
     spec = _Table(table.data[name], table.key(name))
     table.used.add(name)
@@ -463,9 +464,9 @@ def _goods_class(table: _Table, name: str) -> Goods:
 
 def _flags(value: Any) -> list[str]:
     flags = checks.texts(value)
-    unknown = [f for f in flags if f not in policy.FLAGS]
+    unknown = [f for f in flags if f not in FLAGS]
     if unknown:
-        raise ValueError(f"{unknown[0]!r} is not a flag ({', '.join(policy.FLAGS)})")
+        raise ValueError(f"{unknown[0]!r} is not a flag ({', '.join(FLAGS)})")
     return flags
 
 

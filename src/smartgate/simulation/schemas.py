@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartgate.policy.model import FLAGS
+from smartgate.shared.terms import FLAGS
 
 
 class PlanIn(BaseModel):

@@ -15,8 +15,8 @@ import tomli_w
 
 from smartgate.policy.model import SIDES, Cargo, Scope, Suspension, side_capacity
 from smartgate.queue.snapshot import RECENT, GateSnapshot, TruckNow
-from smartgate.registry.model import CONTACTLESS_MODES
 from smartgate.shared.clock import SIDE_TZ
+from smartgate.shared.terms import CONTACTLESS_MODES
 from smartgate.simulation.delivery import REGISTRY_NAMES
 from smartgate.simulation.experiment import InlineExecutor, ScenarioResult, run_experiment
 from smartgate.simulation.scenario import UNLIMITED, Scenario, parse

@@ -1,6 +1,6 @@
 """The border authority's page: capacity, suspensions and gate rules, each form answering in
 its own part of the page, and the next hours simulated as the gate stands and with a change.
-Thin over queue.planning and the simulator's twin."""
+Thin over the policy services and the simulator's twin."""
 
 from datetime import timedelta
 from typing import Any
@@ -10,13 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartgate.api.deps import OptionalActor, UoW
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import CapacityIn, GateRulesIO, SuspensionIn
-from smartgate.queue import planning
-from smartgate.queue.model import PRIORITY_CLASSES
 from smartgate.queue.snapshot import gate_snapshot
 from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
+from smartgate.shared.terms import PRIORITY_CLASSES
 from smartgate.shared.validation import RowId
 from smartgate.simulation import twin
 from smartgate.simulation.schemas import PlanIn
@@ -50,7 +50,7 @@ def authority_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActo
     context = (
         _capacity(request, uow, gate_id, {})
         | _suspensions(uow, gate_id)
-        | {"rules_form": planning.gate_rules(uow=uow, gate_id=gate_id).model_dump()}
+        | {"rules_form": policy_services.gate_rules(uow=uow, gate_id=gate_id).model_dump()}
         | {"plan_form": {"hours": "48"}, "plan_result": None}
     )
     return _section(request, uow, actor, gate_id, None, **context)
@@ -77,7 +77,7 @@ async def declare_capacity(
     form = fields(await request.form())
     side = request.app.state.settings.side
     declared, errors = attempt(
-        lambda: planning.declare_capacity(
+        lambda: policy_services.declare_capacity(
             uow=uow,
             actor=actor,
             gate_id=gate_id,
@@ -101,7 +101,9 @@ async def suspend(gate_id: str, request: Request, uow: UoW, actor: OptionalActor
     form = fields(await request.form(), lists=("flags",))
     data = suspension_data(form, gate_id, side_tz(request))
     made, errors = attempt(
-        lambda: planning.suspend(uow=uow, actor=actor, data=SuspensionIn.model_validate(data))
+        lambda: policy_services.suspend(
+            uow=uow, actor=actor, data=SuspensionIn.model_validate(data)
+        )
     )
     context = _suspensions(uow, gate_id, {} if made else form)
     done = "suspended" if made else None
@@ -116,7 +118,7 @@ def lift(
     if actor is None:
         return sign_in_first(request)
     lifted, errors = attempt(
-        lambda: planning.lift(uow=uow, actor=actor, suspension_id=suspension_id)
+        lambda: policy_services.lift(uow=uow, actor=actor, suspension_id=suspension_id)
     )
     context = _suspensions(uow, gate_id)
     done = "lifted" if lifted else None
@@ -130,7 +132,7 @@ async def set_rules(gate_id: str, request: Request, uow: UoW, actor: OptionalAct
         return sign_in_first(request)
     form = fields(await request.form(), lists=("priority_order",))
     saved, errors = attempt(
-        lambda: planning.set_gate_rules(
+        lambda: policy_services.set_gate_rules(
             uow=uow,
             actor=actor,
             gate_id=gate_id,
@@ -168,7 +170,7 @@ async def plan(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -
 
 def _capacity(request: Request, uow: UoW, gate_id: str, form: dict[str, Any]) -> dict[str, Any]:
     day, direction = shown_capacity(form, today(request))
-    shown = planning.capacity_day(
+    shown = policy_services.capacity_day(
         uow=uow,
         gate_id=gate_id,
         direction=direction,
@@ -179,7 +181,7 @@ def _capacity(request: Request, uow: UoW, gate_id: str, form: dict[str, Any]) ->
 
 
 def _suspensions(uow: UoW, gate_id: str, form: dict[str, Any] | None = None) -> dict[str, Any]:
-    current = planning.suspensions(uow=uow, gate_id=gate_id, current_only=True)
+    current = policy_services.suspensions(uow=uow, gate_id=gate_id, current_only=True)
     return {"suspensions": current, "suspension_form": form or {}}
 
 

@@ -5,8 +5,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from smartgate.declarations.schemas import DeclarationRead
+from smartgate.shared.terms import FLAGS
 
-FLAGS = ("perishable", "cold_chain", "production_input")
 GOODS_TEXT = ("hs_code", "description", "gross_kg", "value", "currency")
 OPTIONAL = ("trailer_plate", "driver_phone")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
+from smartgate.policy.model import date_fault
 from smartgate.policy.schemas import GateRulesIO
-from smartgate.queue.model import date_fault
 from smartgate.registry.model import DIRECTIONS
 from smartgate.web.forms import local_to_aware
 

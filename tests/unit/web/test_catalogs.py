@@ -10,7 +10,8 @@ from babel.messages.pofile import read_po
 
 from smartgate.declarations.model import TRANSITIONS
 from smartgate.queue.model import NOTICE_TEXTS
-from smartgate.registry.model import DELIVERY_MODES, DIRECTIONS, GATE_TYPES
+from smartgate.registry.model import DIRECTIONS, GATE_TYPES
+from smartgate.shared.terms import DELIVERY_MODES
 from smartgate.web import i18n, plan_view
 
 WEB = Path(i18n.__file__).parent

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from smartgate.api.deps import CurrentActor, SettingsDep, UoW
 from smartgate.api.errors import ERRORS
+from smartgate.policy import services as policy_services
 from smartgate.policy.schemas import (
     CapacityDay,
     CapacityIn,
@@ -14,7 +15,6 @@ from smartgate.policy.schemas import (
     SuspensionIn,
     SuspensionRead,
 )
-from smartgate.queue import planning
 from smartgate.registry.model import Direction
 from smartgate.shared.validation import RowId
 
@@ -31,7 +31,7 @@ def get_capacity(
     direction: Direction = "export",
 ) -> CapacityDay:
     """Public: each hour's capacity as each side declared it, and the effective minimum."""
-    return planning.capacity_day(
+    return policy_services.capacity_day(
         uow=uow, gate_id=gate_id, direction=direction, day=date, side=settings.side
     )
 
@@ -41,7 +41,7 @@ def declare_capacity(
     gate_id: str, data: CapacityIn, uow: UoW, actor: CurrentActor, settings: SettingsDep
 ) -> CapacityDay:
     """Authority: declare trucks per hour for local hours; overfull bookings move forward."""
-    return planning.declare_capacity(
+    return policy_services.declare_capacity(
         uow=uow, actor=actor, gate_id=gate_id, data=data, own_side=settings.side
     )
 
@@ -49,13 +49,13 @@ def declare_capacity(
 @router.get("/gates/{gate_id}/rules", operation_id="get_gate_rules", responses={404: ERRORS[404]})
 def get_gate_rules(gate_id: str, uow: UoW) -> GateRulesIO:
     """Public: the gate's priority order, green-zone mode and booking limits."""
-    return planning.gate_rules(uow=uow, gate_id=gate_id)
+    return policy_services.gate_rules(uow=uow, gate_id=gate_id)
 
 
 @router.put("/gates/{gate_id}/rules", operation_id="set_gate_rules", responses=WRITE)
 def set_gate_rules(gate_id: str, data: GateRulesIO, uow: UoW, actor: CurrentActor) -> GateRulesIO:
     """Authority: change the gate's rules; the waiting area re-orders at once."""
-    return planning.set_gate_rules(uow=uow, actor=actor, gate_id=gate_id, data=data)
+    return policy_services.set_gate_rules(uow=uow, actor=actor, gate_id=gate_id, data=data)
 
 
 @router.get("/suspensions", operation_id="list_suspensions")
@@ -63,16 +63,16 @@ def list_suspensions(
     uow: UoW, gate_id: Annotated[str | None, Query(max_length=40)] = None, current: bool = True
 ) -> list[SuspensionRead]:
     """Public: suspensions (of one gate or all); by default only those not yet ended."""
-    return planning.suspensions(uow=uow, gate_id=gate_id, current_only=current)
+    return policy_services.suspensions(uow=uow, gate_id=gate_id, current_only=current)
 
 
 @router.post("/suspensions", status_code=201, operation_id="suspend", responses=WRITE)
 def suspend(data: SuspensionIn, uow: UoW, actor: CurrentActor) -> SuspensionRead:
     """Authority: stop traffic; affected bookings and waiting trucks are held with the reason."""
-    return planning.suspend(uow=uow, actor=actor, data=data)
+    return policy_services.suspend(uow=uow, actor=actor, data=data)
 
 
 @router.post("/suspensions/{suspension_id}/lift", operation_id="lift_suspension", responses=WRITE)
 def lift_suspension(suspension_id: RowId, uow: UoW, actor: CurrentActor) -> SuspensionRead:
     """Authority: end a suspension now; held trucks return to their places in order."""
-    return planning.lift(uow=uow, actor=actor, suspension_id=suspension_id)
+    return policy_services.lift(uow=uow, actor=actor, suspension_id=suspension_id)

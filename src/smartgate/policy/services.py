@@ -1,14 +1,14 @@
-"""Policy changes that move trucks: capacity declarations, suspensions, gate rules.
+"""Policy use-cases: capacity declarations, suspensions and gate rules, set by the authority.
 
-They live with the queue because each one re-plans bookings or re-orders the waiting area in
-the same unit of work that records the change.
+Each records the change and publishes what happened (`CapacityDeclared`, `StopsChanged`,
+`RulesChanged`); the queue follows in the same unit of work (see `smartgate.handlers`), moving
+bookings and holding or releasing trucks, so the change and its effects commit together.
 """
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from smartgate.policy import model as policy
+from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
 from smartgate.policy.schemas import (
     CapacityDay,
     CapacityHour,
@@ -18,17 +18,13 @@ from smartgate.policy.schemas import (
     SuspensionRead,
 )
 from smartgate.policy.tables import SuspensionRow
-from smartgate.queue import model
-from smartgate.queue.boards import editing, policy_of
-from smartgate.queue.model import notice
-from smartgate.queue.services import cargo_of, check_date
-from smartgate.queue.tables import BookingRow
-from smartgate.queue.waiting_area import sync_holds
-from smartgate.registry.model import DIRECTIONS
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.validation import FieldError, ValidationFailed
 from smartgate.uow import UnitOfWork
+
+HOUR = timedelta(hours=1)
 
 
 def declare_capacity(
@@ -48,9 +44,10 @@ def declare_capacity(
         check_date(data.day, "day", now)
     side = data.side or own_side
     with uow:
-        rules = _rules_of_gate(uow, gate_id)
-        this_hour = model.hour_start(now)
-        before = policy_of(uow, gate_id, data.direction).capacity_at(this_hour)
+        _rules_of_gate(uow, gate_id)
+        this_hour = now.replace(minute=0, second=0, microsecond=0)
+        figures = uow.policy.capacity(gate_id, data.direction)
+        before = policy.effective_capacity(figures, this_hour.date(), this_hour.hour)
         day = data.day or now.astimezone(SIDE_TZ[side]).date()
         hours = _utc_hours(day, side, data.from_hour, data.to_hour)
         # A dated figure is stored per UTC date; a standing one holds for every day.
@@ -67,11 +64,7 @@ def declare_capacity(
                 at=now,
             )
         uow.session.flush()
-        _replan(uow, gate_id, data.direction, now, rules.window_days, rules.booking_share)
-        with editing(uow, gate_id, data.direction, now, fresh_policy=True) as board:
-            after = board.policy.capacity_at(this_hour)
-            if after < before:
-                _tell_the_waiting_area(uow, gate_id, data.direction, before, after, now)
+        uow.publish(CapacityDeclared(gate_id, data.direction, before, actor, now))
         result = _capacity_day(uow, gate_id, data.direction, day, side)
         uow.commit()
         return result
@@ -114,7 +107,7 @@ def suspend(
             created_at=now,
         )
         uow.policy.add_suspension(row)
-        _apply_everywhere(uow, actor, row.gate_id, row.direction, now)
+        uow.publish(StopsChanged(row.gate_id, row.direction, actor, now))
         read = SuspensionRead.model_validate(row)
         uow.commit()
         return read
@@ -135,7 +128,7 @@ def lift(
                 f"suspension {suspension_id} already ended at {row.ends_at:%Y-%m-%d %H:%M} UTC"
             )
         row.ends_at, row.lifted_by = max(now, row.starts_at), actor.username
-        _apply_everywhere(uow, actor, row.gate_id, row.direction, now)
+        uow.publish(StopsChanged(row.gate_id, row.direction, actor, now))
         read = SuspensionRead.model_validate(row)
         uow.commit()
         return read
@@ -169,9 +162,16 @@ def set_gate_rules(
         values["priority_order"] = tuple(values["priority_order"])
         uow.policy.save_rules(gate_id, policy.GateRules(**values), by=actor.username, at=now)
         uow.session.flush()
-        _apply_everywhere(uow, actor, gate_id, None, now)
+        uow.publish(RulesChanged(gate_id, actor, now))
         uow.commit()
         return data
+
+
+def check_date(day: date, field: str, now: datetime) -> None:
+    """Refuse dates too far from today to plan for, naming the field."""
+    fault = policy.date_fault(day, now.date())
+    if fault:
+        raise ValidationFailed([FieldError(field, fault)])
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -211,92 +211,3 @@ def _capacity_day(
         effective = policy.effective_capacity(figures, moment.date(), moment.hour)
         hours.append(CapacityHour(start=moment, vn=vn, cn=cn, effective=effective))
     return CapacityDay(gate_id=gate_id, direction=direction, day=day, hours=hours)  # type: ignore[arg-type]
-
-
-def _tell_the_waiting_area(
-    uow: UnitOfWork, gate_id: str, direction: str, before: int, after: int, now: datetime
-) -> None:
-    # Live-queue trucks keep their place but will be called later: they hear it from us.
-    uow.queue.add_notices(
-        [
-            notice(row, "slower", now, after=after, before=before)
-            for row in uow.queue.entries(gate_id, direction, ("waiting", "held"))
-        ]
-    )
-
-
-def _replan(
-    uow: UnitOfWork, gate_id: str, direction: str, now: datetime, window_days: int, share: float
-) -> None:
-    # Keep each booked hour while it fits; bookings may use the hour's whole capacity, so the
-    # live queue gives way first. The latest-made bookings of an overfull hour move forward.
-    first = model.hour_start(now)
-    last = first + timedelta(days=window_days)
-    figures = uow.policy.capacity(gate_id, direction)
-
-    def capacity(slot: datetime) -> int:
-        return policy.effective_capacity(figures, slot.date(), slot.hour)
-
-    notices = []
-    for slot, count in sorted(uow.queue.booked_counts(gate_id, direction, first, last).items()):
-        if count <= capacity(slot):
-            continue
-        booked = uow.queue.bookings_in_slot(gate_id, direction, slot)
-        for row in reversed(booked[capacity(slot) :]):
-            notices.append(_move_forward(uow, row, slot, last, share, capacity, now))
-    uow.queue.add_notices(notices)
-
-
-def _move_forward(
-    uow: UnitOfWork,
-    row: BookingRow,
-    slot: datetime,
-    last: datetime,
-    share: float,
-    capacity: Callable[[datetime], int],
-    now: datetime,
-) -> dict[str, Any]:
-    uow.queue.release_place(row.gate_id, row.direction, slot)
-    candidate = slot + model.SLOT
-    while candidate < last:
-        quota = model.booking_quota(capacity(candidate), share)
-        if quota and uow.queue.take_place(row.gate_id, row.direction, candidate, quota):
-            row.slot_start = candidate
-            return notice(row, "moved", now, slot=slot, new_slot=candidate)
-        candidate += model.SLOT
-    # Displaced, not held: the vehicle is free to book again at once.
-    row.status, row.hold_reason = "displaced", "capacity reduced; no free hour in the window"
-    return notice(row, "displaced", now, slot=slot)
-
-
-def _apply_everywhere(
-    uow: UnitOfWork, actor: Actor, gate_id: str | None, direction: str | None, now: datetime
-) -> None:
-    gates = [gate_id] if gate_id else [g.id for g in uow.registry.list_gates()]
-    directions = [direction] if direction else list(DIRECTIONS)
-    for gate in gates:
-        for way in directions:
-            with editing(uow, gate, way, now, fresh_policy=True) as board:
-                sync_holds(uow, board, gate, way, now)
-        _sync_booking_holds(uow, actor, gate, now)
-
-
-def _sync_booking_holds(uow: UnitOfWork, actor: Actor, gate_id: str, now: datetime) -> None:
-    rules = uow.policy.rules(gate_id)
-    start = model.hour_start(now)
-    stops = uow.policy.stops(gate_id, current_at=start)
-    bookings = uow.queue.bookings_between(
-        gate_id, start, start + timedelta(days=rules.window_days + 1), ("active", "held")
-    )
-    trips = uow.declarations.trips([row.declaration_id for row in bookings], actor)
-    for row in bookings:
-        trip = trips[row.declaration_id]
-        reason = policy.stop_reason(
-            stops, cargo_of(trip), row.slot_start, trip.delivery_mode, rules
-        )
-        if reason and row.status == "active":
-            row.status, row.hold_reason = "held", reason
-            uow.queue.add_notices([notice(row, "booking_held", now, reason=reason)])
-        elif not reason and row.status == "held":
-            row.status, row.hold_reason = "active", None
-            uow.queue.add_notices([notice(row, "booking_released", now)])
