@@ -431,6 +431,42 @@ ENTRY_TRANSITIONS: dict[str, frozenset[str]] = {
 # Only a call sets called_at, and a called truck can then only cross or fail to show.
 CALLED_OR_AFTER = ("called", *sorted(ENTRY_TRANSITIONS["called"]))
 
+# --- a booking's life ------------------------------------------------------------------
+
+BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
+    "active": frozenset({"held", "used", "cancelled", "displaced"}),
+    "held": frozenset({"active", "cancelled", "displaced"}),  # held: a suspension stops it
+    "used": frozenset(),  # its truck was called to the border
+    "cancelled": frozenset(),
+    "displaced": frozenset(),  # capacity fell and no later hour was free
+}
+
+
+def live(transitions: dict[str, frozenset[str]]) -> tuple[str, ...]:
+    """The states something can still leave: a live booking, a truck still in the area."""
+    return tuple(state for state, onward in transitions.items() if onward)
+
+
+def coming_from(transitions: dict[str, frozenset[str]], target: str) -> tuple[str, ...]:
+    """The states a move to `target` may start from (for statements that make that move)."""
+    return tuple(state for state, onward in transitions.items() if target in onward)
+
+
+def move_booking(row: Any, target: str, reason: str | None = None) -> None:
+    """Move a booking (anything with `status` and `hold_reason`) as the table allows, or
+    refuse naming the moves allowed from where it is."""
+    allowed = BOOKING_TRANSITIONS.get(row.status, frozenset())
+    if target not in allowed:
+        raise Conflict(
+            Wording(
+                "booking is {status}; it cannot become {target} (allowed: {allowed})",
+                status=row.status,
+                target=target,
+                allowed=", ".join(sorted(allowed)) or "none",
+            )
+        )
+    row.status, row.hold_reason = target, reason
+
 
 # What each notice says: its kind, and its English text with {placeholders}. The web shows it
 # in the reader's language and on the local clock; the stored message is the English one.

@@ -96,7 +96,7 @@ def _move_forward(
             return notice(row, "moved", now, slot=slot, new_slot=candidate)
         candidate += model.SLOT
     # Displaced, not held: the vehicle is free to book again at once.
-    row.status, row.hold_reason = "displaced", "capacity reduced; no free hour in the window"
+    model.move_booking(row, "displaced", "capacity reduced; no free hour in the window")
     return notice(row, "displaced", now, slot=slot)
 
 
@@ -126,8 +126,8 @@ def _sync_booking_holds(uow: UnitOfWork, actor: Actor, gate_id: str, now: dateti
             stops, cargo_of(trip), row.slot_start, trip.delivery_mode, rules
         )
         if reason and row.status == "active":
-            row.status, row.hold_reason = "held", reason
+            model.move_booking(row, "held", reason)
             uow.queue.add_notices([notice(row, "booking_held", now, reason=reason)])
         elif not reason and row.status == "held":
-            row.status, row.hold_reason = "active", None
+            model.move_booking(row, "active")
             uow.queue.add_notices([notice(row, "booking_released", now)])

@@ -26,11 +26,14 @@ from sqlalchemy.orm import Session
 from smartgate.db import UTCDateTime, dialect_insert, is_postgresql, postgresql_insert, visible
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.queue.model import (
+    BOOKING_TRANSITIONS,
     CALLED_OR_AFTER,
     CANCEL_WINDOW,
+    ENTRY_TRANSITIONS,
     RATE_WINDOW,
     VehicleRecord,
     called_text,
+    coming_from,
     notice,
     notice_wording,
 )
@@ -469,9 +472,23 @@ _POLICY_CHANGES = select(func.count(), func.max(case((_CHANGES_TABLE.c.policy, 1
 _ENTRY = select(QueueEntryRow).where(QueueEntryRow.id == bindparam("id"))
 _ENTRIES = select(QueueEntryRow).where(QueueEntryRow.id.in_(bindparam("ids", expanding=True)))
 _ENTRIES_TABLE = QueueEntryRow.__table__
+
+
+def _sql_list(states: tuple[str, ...]) -> str:
+    """Constant states as an SQL list, e.g. ('active', 'held')."""
+    return "(" + ", ".join(f"'{state}'" for state in states) + ")"
+
+
+# The statements that call trucks and use their bookings make only the moves the transition
+# tables allow: a row in any other state is left as it is.
+_CALLABLE = coming_from(ENTRY_TRANSITIONS, "called")
+_USABLE = coming_from(BOOKING_TRANSITIONS, "used")
 _CALL = (
     update(_ENTRIES_TABLE)
-    .where(_ENTRIES_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+    .where(
+        _ENTRIES_TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        _ENTRIES_TABLE.c.status.in_(_CALLABLE),
+    )
     .values(status="called", called_at=bindparam("at", type_=_TIME), called_lane=bindparam("lane"))
     .returning(*_ENTRIES_TABLE.c)
 )
@@ -479,10 +496,11 @@ _CALL = (
 _CALL_SQL = (
     "WITH called AS ("
     "  UPDATE queue_entries SET status = 'called', called_at = :at, called_lane = :lane"
-    "  WHERE id IN :ids RETURNING *"
+    f"  WHERE id IN :ids AND status IN {_sql_list(_CALLABLE)} RETURNING *"
     "), used AS ("
     "  UPDATE bookings SET status = 'used'"
     "  WHERE id IN (SELECT booking_id FROM called WHERE booking_id IS NOT NULL)"
+    f"  AND status IN {_sql_list(_USABLE)}"
     "), told AS ("
     "  INSERT INTO notices"
     "    (declaration_id, owner_id, plate, kind, text_id, params, message, created_at)"
@@ -498,7 +516,10 @@ _CALL_POSTGRESQL = (
 )
 _BOOKINGS_USED = (
     update(BookingRow.__table__)
-    .where(BookingRow.__table__.c.id.in_(bindparam("ids", expanding=True)))
+    .where(
+        BookingRow.__table__.c.id.in_(bindparam("ids", expanding=True)),
+        BookingRow.__table__.c.status.in_(_USABLE),
+    )
     .values(status="used")
 )
 _INSERT_NOTICE = insert(NoticeRow.__table__)

@@ -24,7 +24,7 @@ from smartgate.queue.schemas import (
     SlotDay,
     SlotRead,
 )
-from smartgate.queue.tables import BookingRow
+from smartgate.queue.tables import LIVE_STATUSES, BookingRow
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import (
@@ -222,7 +222,8 @@ def cancel(
     with uow:
         row = _changeable_booking(uow, actor, booking_id)
         uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
-        row.status, row.cancelled_at = "cancelled", now
+        model.move_booking(row, "cancelled")
+        row.cancelled_at = now
         uow.commit()
         return BookingRead.model_validate(row)
 
@@ -373,6 +374,6 @@ def _changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) ->
     row = uow.queue.booking_for_update(booking_id, actor)
     if row is None:
         raise NotFound(f"booking {booking_id} does not exist")
-    if row.status not in ("active", "held"):
+    if row.status not in LIVE_STATUSES:
         raise Conflict(Wording("booking is {status}; it can no longer change", status=row.status))
     return row

@@ -8,10 +8,12 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartgate.db import Base, UTCDateTime
+from smartgate.queue.model import BOOKING_TRANSITIONS, ENTRY_TRANSITIONS, live
 
-# A vehicle holds at most one booking in these states, and one place in the waiting area.
-LIVE_STATUSES = ("active", "held")
-IN_QUEUE_STATUSES = ("waiting", "held", "called")
+# A vehicle holds at most one booking in these states, and one place in the waiting area:
+# the states the transition tables still lead out of.
+LIVE_STATUSES = live(BOOKING_TRANSITIONS)
+IN_QUEUE_STATUSES = live(ENTRY_TRANSITIONS)
 LIVE_BOOKING = f"status IN {LIVE_STATUSES}"
 IN_QUEUE = f"status IN {IN_QUEUE_STATUSES}"
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smartgate.queue import model
 from smartgate.queue.model import (
     BOOKED,
     LIVE,
@@ -22,6 +23,7 @@ from smartgate.queue.model import (
     rate_retry_seconds,
     slot_fault,
 )
+from smartgate.shared.errors import Conflict
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -235,3 +237,32 @@ def test_repeated_no_shows_block_booking_until_a_week_after_the_last():
     fault = no_show_fault(record, 2, timedelta(days=7))
     assert fault is not None and "missed 2 calls" in str(fault)
     assert (NOW + timedelta(days=6)).strftime("%Y-%m-%d %H:%M UTC") in str(fault)
+
+
+class _Booking:
+    def __init__(self, status: str) -> None:
+        self.status, self.hold_reason = status, None
+
+
+@given(
+    st.sampled_from(sorted(model.BOOKING_TRANSITIONS)),
+    st.sampled_from(sorted(model.BOOKING_TRANSITIONS)),
+)
+def test_a_booking_moves_only_as_its_table_allows(status, target):
+    booking = _Booking(status)
+    if target in model.BOOKING_TRANSITIONS[status]:
+        model.move_booking(booking, target, "why")
+        assert (booking.status, booking.hold_reason) == (target, "why")
+    else:
+        with pytest.raises(Conflict) as refused:
+            model.move_booking(booking, target)
+        assert booking.status == status
+        allowed = ", ".join(sorted(model.BOOKING_TRANSITIONS[status])) or "none"
+        assert str(refused.value).endswith(f"(allowed: {allowed})")
+
+
+def test_live_states_and_the_states_a_move_starts_from_come_from_the_tables():
+    assert model.live(model.BOOKING_TRANSITIONS) == ("active", "held")
+    assert model.live(model.ENTRY_TRANSITIONS) == ("waiting", "held", "called")
+    assert model.coming_from(model.BOOKING_TRANSITIONS, "used") == ("active",)
+    assert model.coming_from(model.ENTRY_TRANSITIONS, "called") == ("waiting",)
