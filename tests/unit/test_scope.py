@@ -65,3 +65,10 @@ def test_a_peer_reaches_only_the_exchange_endpoints():
     for path in ("/api/v1/bookings", "/api/v1/gates", "/bookings/x/pass", "/", "/api/v1/exchange"):
         assert not may_reach("peer", path)
     assert may_reach("authority", "/api/v1/bookings")
+
+
+@given(st.sampled_from(ROLES), st.sampled_from([None, "huu-nghi", "mong-cai"]))
+def test_only_a_gates_operators_run_it_and_only_they_and_the_authority_oversee_it(role, bound):
+    actor = Actor(1, "someone", role, company="X" if role == "forwarder" else None, gate_id=bound)
+    assert actor.runs("huu-nghi") == (role == "operator" and bound == "huu-nghi")
+    assert actor.oversees("huu-nghi") == (role == "authority" or actor.runs("huu-nghi"))

@@ -259,7 +259,7 @@ def cancellation_stats(
     *, uow: UnitOfWork, actor: Actor, gate_id: str, days: int, now: datetime | None = None
 ) -> CancellationStats:
     """Cancellations per company and per vehicle over the last `days`, most first."""
-    if actor.role != "authority" and not (actor.role == "operator" and actor.gate_id == gate_id):
+    if not actor.oversees(gate_id):
         raise Forbidden(f"only authorities and operators of {gate_id} see cancellation counts")
     since = (now or utcnow()) - timedelta(days=days)
     with uow:

@@ -61,7 +61,7 @@ def gate_snapshot(
 ) -> GateSnapshot:
     """The gate direction as it stands, with the bookings up to `until`."""
     now = now or utcnow()
-    if actor.role != "authority" and not (actor.role == "operator" and actor.gate_id == gate_id):
+    if not actor.oversees(gate_id):
         raise Forbidden(f"only operators of {gate_id} and authorities plan its capacity")
     with uow:
         gate = uow.registry.get_gate(gate_id)

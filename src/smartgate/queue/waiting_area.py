@@ -361,12 +361,12 @@ def _read(board: Board | None, row: QueueEntryRow | Row[Any], now: datetime) -> 
 
 
 def _ensure_runs_gate(actor: Actor, gate_id: str) -> None:
-    if actor.role != "operator" or actor.gate_id != gate_id:
+    if not actor.runs(gate_id):
         raise Forbidden(f"only an operator of {gate_id} runs its waiting area")
 
 
 def _ensure_sees_gate(actor: Actor, gate_id: str) -> None:
-    if actor.role == "authority" or (actor.role == "operator" and actor.gate_id == gate_id):
+    if actor.oversees(gate_id):
         return
     raise Forbidden(f"only operators of {gate_id} and authorities see its queue board")
 

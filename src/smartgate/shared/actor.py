@@ -26,6 +26,14 @@ class Actor:
         """The trips (and their bookings, places in line and notices) this actor may see."""
         return scope_of(self)
 
+    def runs(self, gate_id: str) -> bool:
+        """An operator of this gate: runs its waiting area."""
+        return self.role == "operator" and self.gate_id == gate_id
+
+    def oversees(self, gate_id: str) -> bool:
+        """Sees this gate's queue and plans it: its operators and the authority."""
+        return self.role == "authority" or self.runs(gate_id)
+
 
 @dataclass(frozen=True)
 class Scope:

@@ -258,7 +258,7 @@ def _board(
         gate_id=gate_id,
         direction=direction,
         lanes=_lanes(gate, direction),
-        runs_gate=actor.role == "operator" and actor.gate_id == gate_id,
+        runs_gate=actor.runs(gate_id),
         errors=errors or {},
         form={},
     )
