@@ -123,3 +123,19 @@ def test_the_twin_calls_the_waiting_trucks_in_the_order_the_gate_would(uow):
     assert first_hour == gate_order[:4]
     assert {t.goods for t in called[:2]} == {"perishable 080390"}
     assert not [t for t in called if t.goods.startswith("cold_chain") and t.called < 19]
+
+
+def test_a_suspension_lifted_before_it_began_stops_nothing_in_the_plan(uow):
+    authority = actor(uow, "authority-vn")
+    planned = policy_services.suspend(
+        uow=uow, actor=authority, now=NOW - timedelta(hours=1),
+        data=SuspensionIn(reason="maybe later", gate_id=GATE, flags=["perishable"],
+                          starts_at=NOW + timedelta(hours=5)),
+    )  # fmt: skip
+    policy_services.lift(uow=uow, actor=authority, suspension_id=planned.id, now=NOW)
+    snapshot = gate_snapshot(
+        uow=uow, actor=authority, gate_id=GATE, direction="export", side="VN",
+        until=NOW + timedelta(hours=25), now=NOW,
+    )  # fmt: skip
+    live = scenario.parse(twin.scenario_text(snapshot, 24), origin="live")
+    assert not [s for s in live.suspensions if s.reason == "maybe later"]

@@ -515,3 +515,31 @@ def test_capacity_drop_tells_the_waiting_trucks(uow):
         n for n in waiting_area.notices(uow=uow, actor=actor(uow, "driver1")) if n.kind == "slower"
     ]
     assert told.plate == entry.plate and "now 4 trucks an hour (was 10)" in told.message
+
+
+def test_a_booked_truck_already_in_line_is_held_by_its_place_and_its_booking_is_used(uow):
+    _capacity(uow)
+    trip = declare(uow, tractor_plate=plate(90))
+    booking = _book(uow, trip, slot=SLOT + timedelta(hours=3))
+    entry = _arrive(uow, trip)  # early, by declaration: the booking comes with it
+    assert entry.slot_start == booking.slot_start
+    authority = actor(uow, "authority-vn")
+    # Announced for an hour that covers the booked slot, not yet in force.
+    stop = policy_services.suspend(
+        uow=uow, actor=authority, now=NOW + timedelta(minutes=1),
+        data=SuspensionIn(
+            reason="fruit tested", gate_id="huu-nghi", hs_prefixes=["0810"],
+            starts_at=SLOT + timedelta(hours=2), ends_at=SLOT + timedelta(hours=6),
+        ),
+    )  # fmt: skip
+    driver = actor(uow, "driver1")
+    assert services.get_booking(uow=uow, actor=driver, booking_id=booking.id).status == "active"
+    [called] = _call(uow, minutes=30)
+    assert called.id == entry.id
+    used = services.get_booking(uow=uow, actor=driver, booking_id=booking.id)
+    assert used.status == "used"
+    policy_services.lift(
+        uow=uow, actor=authority, suspension_id=stop.id, now=NOW + timedelta(hours=1)
+    )
+    after = services.get_booking(uow=uow, actor=driver, booking_id=booking.id)
+    assert after.status == "used", "a used booking never comes back to life"

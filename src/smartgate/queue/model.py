@@ -435,7 +435,9 @@ CALLED_OR_AFTER = ("called", *sorted(ENTRY_TRANSITIONS["called"]))
 
 BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
     "active": frozenset({"held", "used", "cancelled", "displaced"}),
-    "held": frozenset({"active", "cancelled", "displaced"}),  # held: a suspension stops it
+    # Held: a suspension stops its hour. Its truck, if already in line, may still be called
+    # (the place in line follows the suspensions on its own), which uses the booking.
+    "held": frozenset({"active", "used", "cancelled", "displaced"}),
     "used": frozenset(),  # its truck was called to the border
     "cancelled": frozenset(),
     "displaced": frozenset(),  # capacity fell and no later hour was free

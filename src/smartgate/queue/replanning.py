@@ -119,9 +119,14 @@ def _sync_booking_holds(uow: UnitOfWork, actor: Actor, gate_id: str, now: dateti
     bookings = uow.queue.bookings_between(
         gate_id, start, start + timedelta(days=rules.window_days + 1), ("active", "held")
     )
+    # A truck already in line is held or released by its place in line, not its booking.
+    in_line = uow.queue.bookings_in_line(gate_id)
+    bookings = [row for row in bookings if row.id not in in_line]
     trips = uow.declarations.trips([row.declaration_id for row in bookings], actor)
     for row in bookings:
-        trip = trips[row.declaration_id]
+        trip = trips.get(row.declaration_id)
+        if trip is None:
+            continue  # not a declared trip any more: nothing to hold
         reason = policy.stop_reason(
             stops, cargo_of(trip), row.slot_start, trip.delivery_mode, rules
         )

@@ -305,6 +305,15 @@ class QueueRepository:
         )
         return list(self.session.scalars(query))
 
+    def bookings_in_line(self, gate_id: str) -> set[uuid.UUID]:
+        """The bookings whose trucks have a place in one of the gate's waiting areas."""
+        query = select(QueueEntryRow.booking_id).where(
+            QueueEntryRow.gate_id == gate_id,
+            QueueEntryRow.status.in_(IN_QUEUE_STATUSES),
+            QueueEntryRow.booking_id.is_not(None),
+        )
+        return set(self.session.scalars(query))
+
     def walk_ups_between(
         self, gate_id: str, direction: str, start: datetime, end: datetime
     ) -> list[QueueEntryRow]:

@@ -81,9 +81,7 @@ def gate_snapshot(
             taken_at=now,
             rules=policy.rules,
             capacity=policy.capacity,
-            suspensions=tuple(
-                s for s in policy.suspensions if s.ends_at is None or s.ends_at > now
-            ),
+            suspensions=tuple(s for s in policy.suspensions if _still_to_stop(s, now)),
             waiting=tuple(TruckNow(entry_cargo(e), e.arrived_at, e.slot_start) for e in entries),
             bookings=_booked(uow, actor, bookings),
             walk_ups=tuple(TruckNow(entry_cargo(e), e.arrived_at) for e in walk_ups),
@@ -94,6 +92,12 @@ def gate_snapshot(
             open_utc=gate.open_utc,
             close_utc=gate.close_utc,
         )
+
+
+def _still_to_stop(suspension: Suspension, now: datetime) -> bool:
+    # In force or announced; one lifted before it began (it ends as it starts) stops nothing.
+    ends = suspension.ends_at
+    return ends is None or (ends > now and ends > suspension.starts_at)
 
 
 def _booked(uow: UnitOfWork, actor: Actor, bookings: list) -> tuple[TruckNow, ...]:  # type: ignore[type-arg]

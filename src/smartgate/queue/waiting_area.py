@@ -85,6 +85,8 @@ def call_next(
                 raise Conflict(refusal)
             picked = board.call(now, data.count)
             rows = uow.queue.call([uuid.UUID(w.id) for w, _ in picked], data.lane, now)
+            if len(rows) != len(picked):  # the board and the rows disagree: undo, rebuild
+                raise Conflict(Wording("the waiting area changed meanwhile; call again"))
             reads = [_read(board, row, now) for row in rows]
         uow.commit()
         return reads

@@ -6,6 +6,7 @@ as the value grows for the same reason, not by luck; the value chosen is the sma
 mean p95 wait over the replications is under the target.
 """
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -118,7 +119,9 @@ def conclusion(advice: Advice) -> Wording:
             growth=-growth,
         )
     chosen, target = advice.chosen, f"{advice.target_minutes:g}"
-    if chosen is None:
+    if math.isnan(p95_minutes(advice.tried[-1][1])):
+        verdict = Wording("no truck was measured in the run, so there is nothing to advise")
+    elif chosen is None:
         most, result = advice.tried[-1]
         verdict = Wording(
             "even {value} {variable} leave the p95 wait at {p95} min, "

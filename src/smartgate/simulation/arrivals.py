@@ -8,8 +8,11 @@ import numpy as np
 from smartgate.simulation.distributions import stream
 
 
-def live_times(rates: Sequence[float], horizon: float, rng: np.random.Generator) -> Iterator[float]:
-    """Poisson arrivals at `rates[hour of day]` per hour until `horizon`, by thinning."""
+def live_times(
+    rates: Sequence[float], horizon: float, rng: np.random.Generator, first_hour: int = 0
+) -> Iterator[float]:
+    """Poisson arrivals at `rates[hour of day]` per hour until `horizon`, by thinning; hour 0
+    of the run is `first_hour` of the day."""
     peak = max(rates)
     if peak <= 0:
         return
@@ -18,7 +21,7 @@ def live_times(rates: Sequence[float], horizon: float, rng: np.random.Generator)
     t = gap()
     while t < horizon:
         # Thinning: candidates at the peak rate, each kept with probability rate(t) / peak.
-        if uniform() * peak < rates[int(t) % 24]:
+        if uniform() * peak < rates[(int(t) + first_hour) % 24]:
             yield t
         t += gap()
 
@@ -29,6 +32,7 @@ def booked_times(
     horizon: float,
     rng: np.random.Generator,
     quota: Callable[[int], float] = lambda hour: math.inf,
+    first_hour: int = 0,
 ) -> Iterator[tuple[float, float | None]]:
     """(arrival, booked hour) of trucks wanting `slots[hour of day]` bookings each hour; each
     booked truck fails to come w.p. `no_show`. Past the hour's booking `quota` (a gate keeps
@@ -37,7 +41,7 @@ def booked_times(
     A fractional demand is booked up with the matching probability, so the mean is exact.
     """
     for hour in range(math.ceil(horizon)):
-        wanted = slots[hour % 24]
+        wanted = slots[(hour + first_hour) % 24]
         demand = int(wanted) + (rng.random() < wanted - int(wanted))
         booked = int(min(demand, quota(hour)))
         shows = rng.binomial(booked, 1 - no_show) if booked else 0

@@ -216,12 +216,7 @@ class GateModel:
     def _open_hours_between(self, start: float, end: float) -> float:
         """Hours of [start, end) inside opening hours: work that overruns the closing time
         is not counted as use of the open hours."""
-        opens, closes = self.scenario.opens, self.scenario.closes
-        total, day = 0.0, math.floor(start / 24)
-        while day * 24 < end:
-            total += max(0.0, min(end, day * 24 + closes) - max(start, day * 24 + opens))
-            day += 1
-        return total
+        return open_hours_between(self.scenario, start, end)
 
     def _admitted(self, truck: Truck) -> None:
         self.primary.request(truck)
@@ -259,11 +254,12 @@ class GateModel:
         if arrivals.replay is not None:
             yield "replay", [(t, None, None) for t in replay_times(arrivals.replay, horizon)]
             return
-        live = live_times(arrivals.live_rates(), horizon, self.rng)
+        first = s.origin.hour  # the arrival profile is by hour of the day
+        live = live_times(arrivals.live_rates(), horizon, self.rng, first)
         yield "live", ((t, None, None) for t in live)
         if arrivals.booked_share > 0:
             slots, quota = arrivals.booked_slots(), self._booking_quota
-            booked = booked_times(slots, arrivals.no_show, horizon, self.rng, quota)
+            booked = booked_times(slots, arrivals.no_show, horizon, self.rng, quota, first)
             yield "booked", ((t, slot, None) for t, slot in booked)
 
     def _waiting_at_start(self) -> Iterator[tuple[str, float, float | None, Goods]]:
@@ -304,11 +300,15 @@ class GateModel:
         if (opens, closes) == (0, 24):
             return
         stations = [s for s in (self.primary, self.secondary, self.handover) if s is not None]
-        for station in stations:
-            station.close()
+        first = self.scenario.origin.hour  # a run taken from the live gate starts mid-day
+        if not opens <= first < closes:
+            for station in stations:
+                station.close()
         for day in count():
             for time, switch in ((day * 24 + opens, "open"), (day * 24 + closes, "close")):
-                yield time - self.kernel.now
+                if time - first < 0:
+                    continue  # before the run began
+                yield time - first - self.kernel.now
                 for station in stations:
                     getattr(station, switch)()
 
@@ -374,7 +374,17 @@ def _mean(values: np.ndarray) -> float:
 
 def _utilisation(busy_hours: float, scenario: Scenario) -> float:
     """Busy lane-hours over open lane-hours; NaN when the run ends before the lanes open."""
-    whole_days, rest = divmod(scenario.horizon, 24)
-    last = max(0.0, min(rest, scenario.closes) - scenario.opens)
-    open_hours = whole_days * (scenario.closes - scenario.opens) + last
+    open_hours = open_hours_between(scenario, 0.0, scenario.horizon)
     return busy_hours / (scenario.inspection.lanes * open_hours) if open_hours else math.nan
+
+
+def open_hours_between(scenario: Scenario, start: float, end: float) -> float:
+    """Hours of [start, end) of the run inside the gate's opening hours of the day."""
+    first = scenario.origin.hour
+    start, end = start + first, end + first  # on the clock of the day
+    total, day = 0.0, math.floor(start / 24)
+    while day * 24 < end:
+        opens, closes = day * 24 + scenario.opens, day * 24 + scenario.closes
+        total += max(0.0, min(end, closes) - max(start, opens))
+        day += 1
+    return total

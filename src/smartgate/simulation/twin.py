@@ -9,7 +9,7 @@ suspension) and compares the two runs.
 
 import dataclasses
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import tomli_w
 
@@ -68,7 +68,7 @@ def scenario_document(snapshot: GateSnapshot, hours: int) -> dict:
         "name": f"{snapshot.gate_id}-{snapshot.direction}-{start:%Y%m%d-%H%M}",
         "description": f"{snapshot.gate_id} {snapshot.direction}, the next {hours} h as it stands",
         "start": start.replace(tzinfo=None),
-        "days": round(hours / 24, 6),
+        "days": hours / 24,
         **_opening(snapshot, tz),
         "arrivals": _demand(snapshot, tz),
         "goods": {name: spec for name, spec in classes.values()},
@@ -128,9 +128,10 @@ def _opening(snapshot: GateSnapshot, tz) -> dict:  # type: ignore[no-untyped-def
         datetime.combine(day, t, tzinfo=snapshot.taken_at.tzinfo).astimezone(tz)
         for t in (snapshot.open_utc, snapshot.close_utc)
     )
-    if closes.time() <= opens.time():  # open overnight or around the clock
-        return {}
-    return {"gate": {"opens": f"{opens:%H:%M}", "closes": f"{closes:%H:%M}"}}
+    closing = "24:00" if closes.time() == time(0) else f"{closes:%H:%M}"
+    if closing != "24:00" and closes.time() <= opens.time():
+        return {}  # open across midnight: the scenario's hours cannot say so; take all day
+    return {"gate": {"opens": f"{opens:%H:%M}", "closes": closing}}
 
 
 def _demand(snapshot: GateSnapshot, tz) -> dict:  # type: ignore[no-untyped-def]

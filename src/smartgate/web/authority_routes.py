@@ -2,6 +2,7 @@
 its own part of the page, and the next hours simulated as the gate stands and with a change.
 Thin over the policy services and the simulator's twin."""
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +17,10 @@ from smartgate.queue.snapshot import gate_snapshot
 from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
+from smartgate.shared.errors import Conflict
 from smartgate.shared.terms import PRIORITY_CLASSES
 from smartgate.shared.validation import RowId
+from smartgate.shared.wording import Wording
 from smartgate.simulation import twin
 from smartgate.simulation.schemas import PlanIn
 from smartgate.web.pages import attempt, render, side_tz, sign_in_first, today
@@ -31,6 +34,7 @@ from smartgate.web.queue_forms import (
 )
 
 router = APIRouter(include_in_schema=False)
+_PLANNING = threading.BoundedSemaphore(1)
 
 
 @router.get("/authority")
@@ -159,7 +163,14 @@ async def plan(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -
             uow=uow, actor=actor, gate_id=gate_id, direction=data.direction, side=side,
             until=now + timedelta(hours=data.hours + 1), now=now,
         )  # fmt: skip
-        return comparison(twin.compare(snapshot, data), data.hours)
+        # A plan takes seconds of CPU: one at a time per process, so the gate's own work
+        # (check-ins, calls) never queues behind several of them.
+        if not _PLANNING.acquire(blocking=False):
+            raise Conflict(Wording("another plan is running; try again in a moment"))
+        try:
+            return comparison(twin.compare(snapshot, data), data.hours)
+        finally:
+            _PLANNING.release()
 
     # The runs take a few seconds of CPU: off the event loop, as sync routes are.
     result, errors = await run_in_threadpool(attempt, compared)

@@ -1,6 +1,8 @@
 """The capacity advisor: the smallest value that keeps the p95 wait under target, the figures
 at one less, and one sentence saying so."""
 
+import dataclasses
+
 import pytest
 
 from smartgate.simulation.advisor import advise, conclusion, p95_minutes, parse_range
@@ -58,3 +60,12 @@ def test_delivery_units_and_capacity_vary_what_they_name():
     )
     assert [value for value, _ in advice.tried] == [5, 10, 30]
     assert advice.chosen == 30
+
+
+def test_a_run_with_no_truck_says_there_is_nothing_to_advise():
+    quiet = dataclasses.replace(GATE, arrivals=Arrivals(per_day=0))
+    advice = advise(quiet, "lanes", [1, 2], 30, 2, executor=InlineExecutor())
+    assert advice.chosen is None
+    assert str(conclusion(advice)).endswith(
+        "; no truck was measured in the run, so there is nothing to advise."
+    )

@@ -209,3 +209,24 @@ def test_a_backlog_waits_from_before_the_start_is_called_first_and_cleared():
 def test_the_same_seed_gives_the_same_run():
     assert run(seed=9).summary == run(seed=9).summary
     assert run(seed=9).summary != run(seed=10).summary
+
+
+def test_a_run_that_starts_mid_day_keeps_the_profile_and_hours_on_the_clock_of_the_day():
+    # A scenario taken from the live gate starts at the top of the next hour, here 16:00.
+    from datetime import datetime
+
+    profile = tuple(1.0 if 8 <= h < 16 else 0.0 for h in range(24))
+    afternoon = dataclasses.replace(
+        BASE,
+        start=datetime(2025, 1, 6, 16),
+        arrivals=Arrivals(per_day=240, profile=tuple(w / sum(profile) for w in profile)),
+        opens=7.0,
+        closes=17.0,
+        days=3,
+    )
+    result = run(afternoon)
+    clock = [(16 + t.arrived) % 24 for t in result.trucks]
+    assert clock and all(8 <= hour < 16 for hour in clock)
+    starts = [(16 + t.inspection_start) % 24 for t in result.trucks if t.inspection_start]
+    assert starts and all(7 <= hour <= 17 for hour in starts)
+    assert 0 < result.summary.utilisation <= 1 + 1e-9
