@@ -27,6 +27,7 @@ class TruckNow:
     cargo: Cargo
     arrived_at: datetime | None = None  # None: a booking whose truck has not come yet
     slot_start: datetime | None = None
+    delivery_mode: str = "direct"  # as declared: green-zone mode holds a direct crossing
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,14 @@ def gate_snapshot(
             rules=policy.rules,
             capacity=policy.capacity,
             suspensions=tuple(s for s in policy.suspensions if _still_to_stop(s, now)),
-            waiting=tuple(TruckNow(entry_cargo(e), e.arrived_at, e.slot_start) for e in entries),
+            waiting=tuple(
+                TruckNow(entry_cargo(e), e.arrived_at, e.slot_start, e.delivery_mode)
+                for e in entries
+            ),
             bookings=_booked(uow, actor, bookings),
-            walk_ups=tuple(TruckNow(entry_cargo(e), e.arrived_at) for e in walk_ups),
+            walk_ups=tuple(
+                TruckNow(entry_cargo(e), e.arrived_at, None, e.delivery_mode) for e in walk_ups
+            ),
             lanes_open=sum(
                 1 for lane in gate.lanes if lane.direction == direction and lane.is_open
             ),
@@ -103,7 +109,12 @@ def _still_to_stop(suspension: Suspension, now: datetime) -> bool:
 def _booked(uow: UnitOfWork, actor: Actor, bookings: list) -> tuple[TruckNow, ...]:  # type: ignore[type-arg]
     trips = uow.declarations.trips([b.declaration_id for b in bookings], actor)
     return tuple(
-        TruckNow(cargo_of(trips[b.declaration_id]), None, b.slot_start)
+        TruckNow(
+            cargo_of(trips[b.declaration_id]),
+            None,
+            b.slot_start,
+            trips[b.declaration_id].delivery_mode,
+        )
         for b in bookings
         if b.declaration_id in trips
     )

@@ -113,6 +113,8 @@ class GateModel:
         self.synced_at: datetime | None = None  # when holds last matched the suspensions
         self.mode = REGISTRY_NAMES[s.delivery.name] if s.delivery else "direct"
         self._cargo = {g.name: Cargo("", "", g.hs_codes, g.flags) for g in s.goods}
+        # Green zone looks at the mode each truck declared; by default, the gate's own.
+        self._modes = {g.name: g.delivery_mode or self.mode for g in s.goods}
         self.samples: list[Sample] = []
         self.yard = Slots(s.yard_capacity, self._admitted)
         self.primary = Station(
@@ -167,7 +169,7 @@ class GateModel:
         self.trucks.append(truck)
         now = self.kernel.now
         self._catch_up()
-        if self.area.hold_reason(self._cargo[goods.name], self.mode, now) is None:
+        if self.area.hold_reason(self._cargo[goods.name], self._modes[goods.name], now) is None:
             self.area.join(truck.waiting, now)
             self.in_line[truck.waiting.id] = truck
         else:
@@ -203,7 +205,8 @@ class GateModel:
         now = self.kernel.now
         for held, trucks in ((False, self.in_line), (True, self.held)):
             for truck_id, truck in list(trucks.items()):
-                change = self.area.hold_change(held, self._cargo[truck.goods.name], self.mode, now)
+                name = truck.goods.name
+                change = self.area.hold_change(held, self._cargo[name], self._modes[name], now)
                 if change is None:
                     continue
                 if change[0]:

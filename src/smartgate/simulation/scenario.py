@@ -21,7 +21,7 @@ from smartgate.policy import model as policy
 from smartgate.policy.model import SIDES, CapacityFigure, GateRules
 from smartgate.queue.model import CallRules
 from smartgate.shared.errors import DomainError
-from smartgate.shared.terms import FLAGS, PRIORITY_CLASSES
+from smartgate.shared.terms import DELIVERY_MODES, FLAGS, PRIORITY_CLASSES
 from smartgate.simulation import checks, distributions, events
 from smartgate.simulation.delivery import DeliveryMode, delivery_mode
 from smartgate.simulation.distributions import Distribution
@@ -76,6 +76,7 @@ class Goods:
     share: float
     flags: frozenset[str] = frozenset()
     hs_codes: tuple[str, ...] = ()
+    delivery_mode: str | None = None  # as its trucks declared it; None: the gate's [delivery]
 
 
 @dataclass(frozen=True)
@@ -457,9 +458,16 @@ def _goods_class(table: _Table, name: str) -> Goods:
         spec.get("share", checks.non_negative),
         frozenset(spec.get("flags", _flags, [])),
         tuple(spec.get("hs", _hs_prefixes, [])),
+        spec.get("mode", _declared_mode, None),
     )
     spec.done()
     return found
+
+
+def _declared_mode(value: Any) -> str:
+    if value not in DELIVERY_MODES:
+        raise ValueError(f"must be one of {', '.join(DELIVERY_MODES)}, got {value!r}")
+    return value
 
 
 def _flags(value: Any) -> list[str]:

@@ -13,11 +13,9 @@ from datetime import datetime, time, timedelta
 
 import tomli_w
 
-from smartgate.policy.model import SIDES, Cargo, Scope, Suspension, side_capacity
+from smartgate.policy.model import SIDES, Scope, Suspension, side_capacity
 from smartgate.queue.snapshot import RECENT, GateSnapshot, TruckNow
 from smartgate.shared.clock import SIDE_TZ
-from smartgate.shared.terms import CONTACTLESS_MODES
-from smartgate.simulation.delivery import REGISTRY_NAMES
 from smartgate.simulation.experiment import InlineExecutor, ScenarioResult, run_experiment
 from smartgate.simulation.scenario import UNLIMITED, Scenario, parse
 from smartgate.simulation.schemas import PlanIn
@@ -100,25 +98,25 @@ def scenario_document(snapshot: GateSnapshot, hours: int) -> dict:
     return document
 
 
-def _key(cargo: Cargo) -> tuple[frozenset[str], tuple[str, ...]]:
-    return cargo.flags, tuple(sorted(set(cargo.hs_codes)))
+def _key(truck: TruckNow) -> tuple[frozenset[str], tuple[str, ...], str]:
+    return truck.cargo.flags, tuple(sorted(set(truck.cargo.hs_codes))), truck.delivery_mode
 
 
 def _classes(snapshot: GateSnapshot) -> dict[tuple, tuple[str, dict]]:
     """One goods class per kind of load (flags and HS codes), sharing as last week's walk-ups."""
     everyone = [*snapshot.waiting, *snapshot.bookings, *snapshot.walk_ups]
-    demand = Counter(_key(t.cargo) for t in snapshot.walk_ups)
-    seen = Counter(_key(t.cargo) for t in everyone)
+    demand = Counter(_key(t) for t in snapshot.walk_ups)
+    seen = Counter(_key(t) for t in everyone)
     shares = demand if demand else seen
     if not seen:
-        return {(frozenset(), ()): ("general", {"share": 1.0})}
+        return {(frozenset(), (), "direct"): ("general", {"share": 1.0})}
     found = {}
     for key in seen:
-        flags, codes = key
+        flags, codes, mode = key
         name = "-".join(sorted(flags)) or "general"
-        name = f"{name} {' '.join(codes)}".strip()
+        name = f"{name} {' '.join(codes)}".strip() + ("" if mode == "direct" else f" ({mode})")
         spec = {"share": float(shares.get(key, 0)), "flags": sorted(flags), "hs": list(codes)}
-        found[key] = (name, spec)
+        found[key] = (name, spec | {"mode": mode})
     return found
 
 
@@ -188,7 +186,7 @@ def _suspension(suspension, at) -> dict:  # type: ignore[no-untyped-def]
 
 
 def _waiting(truck: TruckNow, at, classes) -> dict:  # type: ignore[no-untyped-def]
-    spec = {"arrives": round(at(truck.arrived_at), 6), "goods": classes[_key(truck.cargo)][0]}
+    spec = {"arrives": round(at(truck.arrived_at), 6), "goods": classes[_key(truck)][0]}
     if truck.slot_start is not None:
         spec["slot"] = round(at(truck.slot_start))
     return spec
@@ -196,7 +194,7 @@ def _waiting(truck: TruckNow, at, classes) -> dict:  # type: ignore[no-untyped-d
 
 def _booked(truck: TruckNow, at, classes) -> dict:  # type: ignore[no-untyped-def]
     slot = round(at(truck.slot_start))
-    return {"arrives": float(max(0, slot)), "goods": classes[_key(truck.cargo)][0], "slot": slot}
+    return {"arrives": float(max(0, slot)), "goods": classes[_key(truck)][0], "slot": slot}
 
 
 def changed(live: Scenario, plan: PlanIn) -> Scenario:
@@ -216,9 +214,7 @@ def changed(live: Scenario, plan: PlanIn) -> Scenario:
     elif plan.suspension is not None:
         stop = Suspension(Scope(flags=(plan.suspension,)), live.origin, None, "planned")
         scenario = dataclasses.replace(scenario, suspensions=(*live.suspensions, stop))
-    delivery = scenario.delivery
-    if rules.green_zone and delivery and REGISTRY_NAMES[delivery.name] not in CONTACTLESS_MODES:
-        scenario = scenario.variant(mode="tractor_swap")  # the contactless handover it needs
+    # Green zone holds the trucks declared to cross with their drivers, as the gate does.
     return dataclasses.replace(scenario, name="with the change")
 
 

@@ -171,6 +171,17 @@ def test_green_zone_holds_every_truck_that_would_cross_with_its_driver():
     assert swapped.summary.departed > 0 and swapped.summary.held == 0
 
 
+def test_green_zone_holds_only_the_trucks_declared_to_cross_with_their_driver():
+    declared = (
+        Goods("swapped", 0.5, delivery_mode="tractor_swap"),
+        Goods("driven", 0.5, delivery_mode="direct"),
+    )
+    result = run(goods=declared, rules=GateRules(green_zone=True), days=1)
+    held = {t.goods for t in result.trucks if t.called is None}
+    called = {t.goods for t in result.trucks if t.called is not None}
+    assert called == {"swapped"} and held == {"driven"}
+
+
 def test_bookings_past_the_hours_quota_come_as_walk_ups():
     # 10 trucks an hour both sides, 60 % for bookings: 6 booked a hour, the rest walk up.
     result = run(

@@ -32,9 +32,8 @@ def test_rules_suspensions_and_green_zone_change_as_asked():
     assert not other.rules.green_zone and other.suspensions == ()
     stopped = changed(MONG_CAI, PlanIn(suspension="production_input"))
     assert [s.scope.flags for s in stopped.suspensions] == [("cold_chain",), ("production_input",)]
-    gate = dataclasses.replace(MONG_CAI, delivery=MONG_CAI.delivery.__class__(
-        "direct_crossing", 2, MONG_CAI.delivery.handover, 0.0))  # fmt: skip
-    assert changed(gate, PlanIn(green_zone="on")).delivery.name == "tractor_swap"
+    green = changed(dataclasses.replace(MONG_CAI, rules=other.rules), PlanIn(green_zone="on"))
+    assert green.rules.green_zone and green.delivery == MONG_CAI.delivery
 
 
 @pytest.mark.parametrize(
