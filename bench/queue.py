@@ -357,7 +357,6 @@ def load_waiting_area(settings: Settings, trucks: list[Truck]) -> list[uuid.UUID
         )
         conn.commit()
         conn.execute("ANALYZE")
-    boards.forget_all()  # the rows changed behind the cache's back
     return [r[2][0] for r in rows]
 
 
@@ -415,7 +414,6 @@ def bench_services(
     started = time.perf_counter()
     ids = load_waiting_area(settings, made_up_trucks(size, rng, clock.now))
     load = time.perf_counter() - started
-    boards.forget_all()  # the rows were replaced behind the boards' back
     uow = bootstrap.unit_of_work(settings)
     driver = bench_actor(uow, DRIVER)
     operator = bench_actor(uow, OPERATOR)
@@ -470,10 +468,10 @@ def call_behind(uow: UnitOfWork, operator: Actor, clock: Clock) -> Latencies:
 
     timed = Latencies()
     for _ in range(BEHIND_TRIES):
-        # The cache is private to boards.py; here it stands in for the other process's memory.
-        second = copy.deepcopy(boards._boards[key])
+        # This process's cache stands in for the other process's memory.
+        second = copy.deepcopy(boards.cache_of(uow).boards[key])
         trucks = [call()]  # the first process
-        boards._boards[key] = second
+        boards.cache_of(uow).boards[key] = second
         trucks.append(timed.timed(call))  # type: ignore[arg-type]
         for truck in trucks:
             waiting_area.mark_crossed(

@@ -7,7 +7,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from smartgate.identity import remembered
-from smartgate.queue import boards
 from smartgate.registry.repository import forget_cached_permits
 from smartgate.uow import UnitOfWork
 
@@ -31,7 +30,7 @@ def rolled_back(engine: Engine) -> Iterator[UnitOfWork]:
 
 
 def forget_caches() -> None:
-    # What a rolled-back test cached would not match the rows any more.
-    boards.forget_all()
+    # What a rolled-back test cached would not match the rows any more. (The queue's boards
+    # need nothing: they are kept per session factory, and each unit of work here has its own.)
     forget_cached_permits()
     remembered.forget_all()

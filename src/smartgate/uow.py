@@ -33,6 +33,12 @@ class UnitOfWork:
         self.database = str(self._bind.engine.url)
         self._read_only = False
 
+    @property
+    def session_factory(self) -> sessionmaker:
+        """The factory this unit of work opens its sessions with (per-process caches key on
+        it)."""
+        return self._factory
+
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
         if self._read_only:

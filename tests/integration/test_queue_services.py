@@ -302,11 +302,11 @@ def test_hourly_capacity_caps_the_calls(uow):
     for i in range(3):
         _arrive(uow, declare(uow, tractor_plate=plate(30 + i), goods=[goods("080390")]), i)
     assert len(_call(uow, count=5)) == 2
-    board = boards._boards[(uow.database, "huu-nghi", "export")].board
+    board = boards.cache_of(uow).boards[(uow.database, "huu-nghi", "export")].board
     with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
         _call(uow, minutes=40)
     # The refusal changed nothing, so the board stays in memory instead of being rebuilt.
-    assert boards._boards[(uow.database, "huu-nghi", "export")].board is board
+    assert boards.cache_of(uow).boards[(uow.database, "huu-nghi", "export")].board is board
     assert len(_call(uow, minutes=61)) == 1  # the next hour has room again
 
 
@@ -315,7 +315,7 @@ def test_the_boards_memory_of_calls_and_capacity_survives_a_restart_and_follows_
     trips = [declare(uow, tractor_plate=plate(33 + i), goods=[goods("080390")]) for i in range(4)]
     entries = [_arrive(uow, trip, i) for i, trip in enumerate(trips)]
     assert len(_call(uow, count=2)) == 2
-    boards.forget_all()  # a restarted server rebuilds the board from the rows
+    boards.cache_of(uow).forget()  # a restarted server rebuilds the board from the rows
     with pytest.raises(Conflict, match="capacity of 2 trucks is used"):
         _call(uow, minutes=31)
     driver = actor(uow, "driver1")
@@ -344,7 +344,9 @@ def test_a_board_another_process_left_behind_follows_the_change_log(uow):
     for i, trip in enumerate(trips[:3]):
         _arrive(uow, trip, i)
     key = (uow.database, "huu-nghi", "export")
-    behind = copy.deepcopy(boards._boards[key])  # what a second process holds at this version
+    behind = copy.deepcopy(
+        boards.cache_of(uow).boards[key]
+    )  # what a second process holds at this version
     # Meanwhile the first process moves the line: arrivals, calls, a crossing, a suspension.
     _arrive(uow, trips[3], 3), _arrive(uow, trips[4], 4), _arrive(uow, cold, 5)
     [first] = _call(uow, minutes=6)
@@ -361,10 +363,10 @@ def test_a_board_another_process_left_behind_follows_the_change_log(uow):
     )
     _call(uow, count=2, minutes=9)
     now = NOW + timedelta(minutes=10)
-    boards._boards[key] = behind  # the second process's turn
+    boards.cache_of(uow).boards[key] = behind  # the second process's turn
     followed = _board_seen(uow, now)
-    assert boards._boards[key].board is behind.board  # brought up to date, not rebuilt
-    boards.forget_all()
+    assert boards.cache_of(uow).boards[key].board is behind.board  # brought up to date, not rebuilt
+    boards.cache_of(uow).forget()
     rebuilt = _board_seen(uow, now)
     assert followed == rebuilt
     assert len(followed[0]) == 2 and len(followed[2]) == 3  # two in line; three calls made
@@ -376,16 +378,16 @@ def test_a_change_too_big_to_list_rebuilds_a_board_left_behind(uow, monkeypatch)
     for i in range(2):
         _arrive(uow, declare(uow, tractor_plate=plate(84 + i), goods=[goods("080390")]), i)
     key = (uow.database, "huu-nghi", "export")
-    behind = copy.deepcopy(boards._boards[key])
+    behind = copy.deepcopy(boards.cache_of(uow).boards[key])
     policy_services.suspend(  # holds both trucks in one change
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(reason="flood", gate_id="huu-nghi"),
         now=NOW + timedelta(minutes=3),
     )
-    boards._boards[key] = behind
+    boards.cache_of(uow).boards[key] = behind
     seen = _board_seen(uow, NOW + timedelta(minutes=4))
-    assert boards._boards[key].board is not behind.board
+    assert boards.cache_of(uow).boards[key].board is not behind.board
     assert seen[0] == []  # both held: nobody in line
 
 
@@ -393,11 +395,11 @@ def test_a_new_call_order_rebuilds_a_board_left_behind(uow):
     _capacity(uow, vn=40, cn=40)
     _arrive(uow, declare(uow, tractor_plate=plate(87), goods=[goods("080390")]))
     key = (uow.database, "huu-nghi", "export")
-    behind = copy.deepcopy(boards._boards[key])
+    behind = copy.deepcopy(boards.cache_of(uow).boards[key])
     _rules(uow, live_every=1)
-    boards._boards[key] = behind
+    boards.cache_of(uow).boards[key] = behind
     seen = _board_seen(uow, NOW)
-    assert boards._boards[key].board is not behind.board
+    assert boards.cache_of(uow).boards[key].board is not behind.board
     assert seen[-1].rules.live_every == 1
 
 
@@ -410,18 +412,18 @@ def test_bookings_see_a_policy_another_process_changed_and_reload_only_then(uow)
             return boards.policy_of(uow, "huu-nghi", "export")
 
     before = policy()
-    behind = boards._policies[key]  # what a second process cached
+    behind = boards.cache_of(uow).policies[key]  # what a second process cached
     _arrive(uow, declare(uow, tractor_plate=plate(88), goods=[goods("080390")]))
-    boards._policies[key] = behind
+    boards.cache_of(uow).policies[key] = behind
     assert policy() is before  # the line moved, the policy did not: nothing re-read
-    behind = boards._policies[key]
+    behind = boards.cache_of(uow).policies[key]
     policy_services.suspend(
         uow=uow,
         actor=actor(uow, "authority-vn"),
         data=SuspensionIn(reason="scanner down", gate_id="huu-nghi"),
         now=NOW,
     )
-    boards._policies[key] = behind
+    boards.cache_of(uow).policies[key] = behind
     assert [s.reason for s in policy().suspensions] == ["scanner down"]
 
 

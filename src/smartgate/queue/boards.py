@@ -20,8 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sortedcontainers import SortedList
+from sqlalchemy.orm import sessionmaker
 
 from smartgate.policy.model import GatePolicy
 from smartgate.queue.area import CALL_MEMORY_HOURS, WaitingArea
@@ -73,10 +75,41 @@ class _Cached:
     board: Board
 
 
-_boards: dict[Key, _Cached] = {}
-_policies: dict[Key, tuple[int, GatePolicy]] = {}
-_locks: dict[Key, threading.Lock] = {}
-_locks_guard = threading.Lock()
+class BoardCache:
+    """One process's boards and policies for the units of work of one session factory (an
+    app's, a CLI command's, a test's). Use-cases reach it only through `reading`, `editing`
+    and `policy_of`, which check every entry against the stored version first; a test that
+    rolls back starts from a new factory, and so from an empty cache."""
+
+    def __init__(self) -> None:
+        self.boards: dict[Key, _Cached] = {}
+        self.policies: dict[Key, tuple[int, GatePolicy]] = {}
+        self._locks: dict[Key, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, key: Key) -> threading.Lock:
+        """The lock that serialises this process's work on one gate direction's board."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def forget(self) -> None:
+        """Drop every board and policy, as a restarted process starts (they are rebuilt from
+        the rows on next use)."""
+        self.boards.clear()
+        self.policies.clear()
+
+
+_caches: WeakKeyDictionary[sessionmaker, BoardCache] = WeakKeyDictionary()
+_caches_guard = threading.Lock()
+
+
+def cache_of(uow: UnitOfWork) -> BoardCache:
+    """The cache of the unit of work's session factory."""
+    with _caches_guard:
+        found = _caches.get(uow.session_factory)
+        if found is None:
+            found = _caches[uow.session_factory] = BoardCache()
+        return found
 
 
 def as_waiting(row: QueueEntryRow) -> Waiting:
@@ -94,11 +127,6 @@ def _key(uow: UnitOfWork, gate_id: str, direction: str) -> Key:
     return (uow.database, gate_id, direction)
 
 
-def _lock(key: Key) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(key, threading.Lock())
-
-
 def policy_of(uow: UnitOfWork, gate_id: str, direction: str) -> GatePolicy:
     """The gate's policy for one direction as committed: one version read while it stands."""
     key = _key(uow, gate_id, direction)
@@ -106,14 +134,15 @@ def policy_of(uow: UnitOfWork, gate_id: str, direction: str) -> GatePolicy:
 
 
 def _policy(uow: UnitOfWork, key: Key, version: int) -> GatePolicy:
-    cached = _policies.get(key)
+    policies = cache_of(uow).policies
+    cached = policies.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
     if cached is not None and cached[0] < version and _policy_kept(uow, key, cached[0], version):
         policy = cached[1]  # the line moved in another process; the policy did not
     else:
         policy = _load_policy(uow, key)
-    _policies[key] = (version, policy)
+    policies[key] = (version, policy)
     return policy
 
 
@@ -151,18 +180,19 @@ def _current(
     now: datetime,
 ) -> Board:  # fmt: skip
     # Only committed versions are cached: `version` is the one the database holds.
-    cached = _boards.get(key)
+    cache = cache_of(uow)
+    cached = cache.boards.get(key)
     if cached is not None and cached.version == version:
         return cached.board
     board = None
     if cached is not None and cached.version < version:
-        del _boards[key]  # back only once it is whole: a failure half-way leaves no board
+        del cache.boards[key]  # back only once it is whole: a failure half-way leaves none
         board = _caught_up(uow, key, cached, version, now)
     if board is None:
         board = _built(uow, key, _policy(uow, key, version), synced_at, booked, now)
     board.queue.booked_since_live, board.synced_at = booked, synced_at
-    _boards[key] = _Cached(version, board)
-    _policies[key] = (version, board.policy)
+    cache.boards[key] = _Cached(version, board)
+    cache.policies[key] = (version, board.policy)
     return board
 
 
@@ -194,7 +224,7 @@ def reading(uow: UnitOfWork, gate_id: str, direction: str, now: datetime) -> Ite
     """The gate's board as committed, for look-ups; do not change it."""
     key = _key(uow, gate_id, direction)
     state = uow.queue.state(gate_id, direction)
-    with _lock(key):
+    with cache_of(uow).lock(key):
         yield _current(uow, key, state.version, state.synced_at, state.booked_since_live, now)
 
 
@@ -208,9 +238,10 @@ def editing(
     leaves a board that disagrees with the rows."""
     state = uow.queue.lock_state(gate_id, direction)
     key = _key(uow, gate_id, direction)
-    with _lock(key):
+    cache = cache_of(uow)
+    with cache.lock(key):
         board = _current(uow, key, state.version - 1, state.synced_at, state.booked_since_live, now)
-        del _boards[key]
+        del cache.boards[key]
     if fresh_policy:
         board = _with_fresh_policy(uow, key, board, now)
     try:
@@ -219,8 +250,8 @@ def editing(
         if not fresh_policy and _untouched(board, state):
             # A refusal (the hour is full, the truck is already in line) changed nothing:
             # the board still matches the committed rows, so it need not be built again.
-            with _lock(key):
-                _boards[key] = _Cached(state.version - 1, board)
+            with cache.lock(key):
+                cache.boards[key] = _Cached(state.version - 1, board)
         raise
     kept = QueueState(state.version, board.synced_at, board.queue.booked_since_live)
     if kept != state:
@@ -233,8 +264,8 @@ def editing(
     settled = _Cached(state.version, board)
 
     def settle() -> None:
-        _boards[key] = settled
-        _policies[key] = (settled.version, board.policy)
+        cache.boards[key] = settled
+        cache.policies[key] = (settled.version, board.policy)
 
     uow.after_commit(settle)
 
@@ -251,10 +282,3 @@ def _with_fresh_policy(uow: UnitOfWork, key: Key, board: Board, now: datetime) -
         return _built(uow, key, policy, board.synced_at, board.queue.booked_since_live, now)
     board.policy = policy
     return board
-
-
-def forget_all() -> None:
-    """Drop every cached board and policy (after restoring a database, or between tests that
-    roll back)."""
-    _boards.clear()
-    _policies.clear()
