@@ -535,6 +535,15 @@ def ensure_entry_may(status: str, target: str) -> None:
         )
 
 
+def move_entry(row: Any, target: str, **fields: Any) -> None:
+    """Move a place in line (anything with `status`) as the table allows, setting `fields`
+    with it (a hold reason, when it left)."""
+    ensure_entry_may(row.status, target)
+    row.status = target
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
 def hour_start(moment: datetime) -> datetime:
     """The start of the hourly slot `moment` falls in."""
     return moment.replace(minute=0, second=0, microsecond=0)

@@ -232,10 +232,10 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
         hold, reason = change
         if hold:
             board.leave(str(row.id))
-            row.status, row.hold_reason = "held", reason
+            model.move_entry(row, "held", hold_reason=reason)
             changed.append(notice(row, "entry_held", now, reason=reason))
         else:
-            row.status, row.hold_reason = "waiting", None
+            model.move_entry(row, "waiting", hold_reason=None)
             board.join(as_waiting(row), now)
             changed.append(notice(row, "entry_released", now))
     uow.queue.add_notices(changed)
@@ -255,7 +255,7 @@ def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
     overdue = board.no_shows(now)
     rows = uow.queue.entries_by_ids([uuid.UUID(entry_id) for entry_id in overdue])
     for row in rows:
-        row.status, row.left_at = "no_show", now
+        model.move_entry(row, "no_show", left_at=now)
         board.leave(str(row.id))
     uow.queue.add_notices(
         [notice(row, "no_show", now)
@@ -275,9 +275,8 @@ def _finish(
             # Read again under the queue's lock: a concurrent outcome may have landed since.
             row = uow.queue.entry_for_update(entry_id)
             assert row is not None  # entries are never deleted
-            model.ensure_entry_may(row.status, status)
+            model.move_entry(row, status, left_at=now)
             board.leave(str(row.id))
-            row.status, row.left_at = status, now
             read = _read(board, row, now)
         uow.commit()
         return read

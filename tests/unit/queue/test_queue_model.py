@@ -266,3 +266,23 @@ def test_live_states_and_the_states_a_move_starts_from_come_from_the_tables():
     assert model.live(model.ENTRY_TRANSITIONS) == ("waiting", "held", "called")
     assert model.coming_from(model.BOOKING_TRANSITIONS, "used") == ("active", "held")
     assert model.coming_from(model.ENTRY_TRANSITIONS, "called") == ("waiting",)
+
+
+class _Entry:
+    def __init__(self, status: str) -> None:
+        self.status, self.left_at = status, None
+
+
+@given(
+    st.sampled_from(sorted(model.ENTRY_TRANSITIONS)),
+    st.sampled_from(sorted(model.ENTRY_TRANSITIONS)),
+)
+def test_a_place_in_line_moves_only_as_its_table_allows(status, target):
+    entry = _Entry(status)
+    if target in model.ENTRY_TRANSITIONS[status]:
+        model.move_entry(entry, target, left_at="now")
+        assert (entry.status, entry.left_at) == (target, "now")
+    else:
+        with pytest.raises(Conflict):
+            model.move_entry(entry, target, left_at="now")
+        assert (entry.status, entry.left_at) == (status, None)
