@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from smartgate.declarations import model
@@ -32,9 +33,8 @@ Change = Callable[[DeclarationRow, GatePermits], tuple[str, str, Any, Any] | Non
 
 
 def _amend(
-    uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, change: Change
+    uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, change: Change, now: datetime
 ) -> DeclarationRead:
-    now = utcnow()
     with uow:
         row = uow.declarations.get_for_update(declaration_id, actor)
         if row is None:
@@ -87,15 +87,21 @@ def _line_data(line: GoodsLineRow) -> dict[str, Any]:
 
 
 def amend_trip(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, changes: DeclarationUpdate
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    changes: DeclarationUpdate,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Change trip fields (plates, driver, expected arrival) without touching goods."""
+    now = now or utcnow()
     wanted = changes.model_dump(exclude_unset=True)
 
     def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any] | None:
         if "expected_arrival" in wanted:
             wanted["expected_arrival"] = as_utc(wanted["expected_arrival"])
-            errors = model.check_arrival(wanted["expected_arrival"], utcnow())
+            errors = model.check_arrival(wanted["expected_arrival"], now)
             if errors:
                 raise ValidationFailed(errors)
         before, after = model.changes({k: getattr(row, k) for k in wanted}, wanted)
@@ -107,7 +113,7 @@ def amend_trip(
             uow.publish(model.TractorChanged(row.id, row.tractor_plate))
         return "trip.amended", "", _jsonable(before), _jsonable(after)
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def amend_goods_line(
@@ -117,6 +123,7 @@ def amend_goods_line(
     declaration_id: uuid.UUID,
     line_no: int,
     changes: GoodsLineUpdate,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Change one goods line; the other lines and the rest of the declaration stay."""
     wanted = changes.model_dump(exclude_unset=True)
@@ -134,11 +141,16 @@ def amend_goods_line(
             setattr(line, key, value)
         return "goods.amended", f"goods.{line_no}", before, after
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def add_goods_line(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, line: GoodsLineIn
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    line: GoodsLineIn,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Add a goods line with the next free number."""
 
@@ -151,11 +163,16 @@ def add_goods_line(
         row.goods.append(GoodsLineRow(line_no=line_no, **line.model_dump()))
         return "goods.added", f"goods.{line_no}", None, line.model_dump()
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def remove_goods_line(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, line_no: int
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    line_no: int,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Remove one goods line; the last one cannot go."""
 
@@ -166,7 +183,7 @@ def remove_goods_line(
         row.goods.remove(line)
         return "goods.removed", f"goods.{line_no}", _line_data(line), None
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def _container(row: DeclarationRow, number: str) -> ContainerRow:
@@ -182,7 +199,13 @@ def _ensure_not_listed(row: DeclarationRow, number: str) -> None:
 
 
 def replace_container(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, number: str, new: ContainerIn
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    number: str,
+    new: ContainerIn,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Correct one container number, keeping its place."""
 
@@ -194,11 +217,16 @@ def replace_container(
         container.number = new.number
         return "container.amended", f"containers.{container.position}", number.upper(), new.number
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def add_container(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, new: ContainerIn
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    new: ContainerIn,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Add a container to the truck."""
 
@@ -210,11 +238,16 @@ def add_container(
         row.containers.append(ContainerRow(position=position, number=new.number))
         return "container.added", f"containers.{position}", None, new.number
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def remove_container(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, number: str
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    number: str,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """Take a container off the declaration."""
 
@@ -223,10 +256,16 @@ def remove_container(
         row.containers.remove(container)
         return "container.removed", f"containers.{container.position}", container.number, None
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
-def cancel(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRead:
+def cancel(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    now: datetime | None = None,
+) -> DeclarationRead:
     """Cancel a declaration; it stays in the history but can no longer change."""
 
     def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
@@ -234,7 +273,7 @@ def cancel(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> Decla
         row.status = model.move(row.status, "cancelled")
         return "status.changed", "status", before, row.status
 
-    return _amend(uow, actor, declaration_id, change)
+    return _amend(uow, actor, declaration_id, change, now or utcnow())
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

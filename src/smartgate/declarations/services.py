@@ -161,10 +161,12 @@ def _store(uow: UnitOfWork, new: list[NewDeclaration]) -> None:
     )
 
 
-def declare(*, uow: UnitOfWork, actor: Actor, data: DeclarationCreate) -> DeclarationRead:
+def declare(
+    *, uow: UnitOfWork, actor: Actor, data: DeclarationCreate, now: datetime | None = None
+) -> DeclarationRead:
     """Store one declaration after every rule passes; 422 errors name each failing field."""
     model.ensure_may_declare(actor)
-    now = utcnow()
+    now = now or utcnow()
     with uow:
         new = _checked_new(actor, data, gate_permits(uow, data.gate_id, data.direction), now)
         _store(uow, [new])
@@ -187,10 +189,11 @@ def declare_many(
     items: list[DeclarationCreate],
     partial: bool = False,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> BulkOutcome:
     """Declare many trucks in one transaction: all or nothing, or only the good ones if partial."""
     model.ensure_may_declare(actor)
-    now = utcnow()
+    now = now or utcnow()
     outcome = BulkOutcome(created=[], failed={})
     with uow:
         rules: dict[tuple[str, str], GatePermits | None] = {}
@@ -214,11 +217,16 @@ def declare_many(
 
 
 def copy(
-    *, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID, changes: DeclarationCopy
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    changes: DeclarationCopy,
+    now: datetime | None = None,
 ) -> DeclarationRead:
     """A new declaration that starts as a copy of one the actor can see."""
     model.ensure_may_declare(actor)
-    now = utcnow()
+    now = now or utcnow()
     with uow:
         source = _visible(uow, actor, declaration_id)
         # The earlier trip was checked by the rules of its day; a value today's rules refuse
