@@ -165,11 +165,16 @@ class GateModel:
     def _arrive(
         self, channel: str, arrived: float, slot: float | None, goods: Goods, call: bool = True
     ) -> None:
+        cargo, mode = self._cargo[goods.name], self._modes[goods.name]
+        if slot is not None and self.area.hold_reason(cargo, mode, slot) is not None:
+            # The gate takes no booking for an hour its goods are stopped in, and holds one
+            # made before the stop: such a truck comes without its hour, as a walk-up.
+            slot = None
         truck = Truck(len(self.trucks), channel, goods, arrived, slot)
         self.trucks.append(truck)
         now = self.kernel.now
         self._catch_up()
-        if self.area.hold_reason(self._cargo[goods.name], self._modes[goods.name], now) is None:
+        if self.area.hold_reason(cargo, mode, now) is None:
             self.area.join(truck.waiting, now)
             self.in_line[truck.waiting.id] = truck
         else:
