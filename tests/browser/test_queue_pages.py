@@ -104,6 +104,10 @@ def test_operator_checks_in_and_calls_a_truck_and_the_display_shows_it(page, bro
     screen = browser.new_context(base_url=server.url).new_page()  # nobody signed in
     screen.goto("/display/huu-nghi")
     expect(screen.locator("#called")).to_contain_text(plate)
+    shown = screen.locator(f"#called tr[data-plate='{plate}']")
+    expect(shown.locator(".direction")).to_contain_text("Nhập khẩu")  # both sides read it
+    expect(shown.locator(".direction")).to_contain_text("进口")
+    expect(shown.locator(".lane")).to_have_text("1119-N1")
     expect(screen.locator("header")).to_have_count(0)
 
     called.get_by_role("button", name="Crossed").click()
@@ -242,3 +246,27 @@ def test_authority_simulates_the_next_hours_with_a_change_side_by_side(page, ser
     page.click("#plan-form button[type=submit]")
     expect(page.locator("#err-plan-backlog_hours")).to_contain_text("720")
     expect(page.locator("#plan-result")).to_have_count(0)
+
+
+def test_the_display_says_any_lane_when_the_call_named_none(server):
+    _open_all_day(server, "mong-cai", "export")
+    plate = f"14C-{950 + uuid.uuid4().int % 40:03d}.{uuid.uuid4().int % 100:02d}"
+    trip = _declare(server, plate, gate_id="mong-cai", containers=[], goods=[MACHINERY])
+    with server.client("operator-mongcai") as operator:
+        arrived = operator.post(
+            "/api/v1/queue/mong-cai/arrivals", json={"declaration_id": trip["id"]}
+        )
+        assert arrived.status_code == 201, arrived.text
+        called = []
+        while plate not in called:  # trucks of other tests may be ahead of it
+            answer = operator.post(
+                "/api/v1/queue/mong-cai/call-next", json={"direction": "export", "count": 10}
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json(), "the truck was never called"
+            called += [truck["plate"] for truck in answer.json()]
+    with server.client() as anyone:
+        screen = anyone.get("/display/mong-cai").text
+    row = screen[screen.index(f'data-plate="{plate}"') :].split("</tr>")[0]
+    assert "làn bất kỳ" in row and "任意车道" in row
+    assert "Xuất khẩu" in row and "出口" in row
