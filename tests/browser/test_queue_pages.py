@@ -175,7 +175,7 @@ def test_authority_suspends_cold_chain_then_lifts_it(page):
 
 def test_authority_forms_name_the_faulty_field(page):
     sign_in(page, "authority-vn")
-    page.goto("/authority/mong-cai")
+    page.goto("/authority/mong-cai?lang=vi")
     page.fill("#f-sus-reason", "HS typo")
     page.fill("#f-sus-hs_prefixes", "0810 1")
     page.click("#suspend-form button[type=submit]")
@@ -184,7 +184,7 @@ def test_authority_forms_name_the_faulty_field(page):
 
     page.fill("#f-rules-live_every", "0")
     page.click("#rules-form button[type=submit]")
-    expect(page.locator("#err-rules-live_every")).to_contain_text("greater than or equal to 1")
+    expect(page.locator("#err-rules-live_every")).to_contain_text("tối thiểu là 1")  # vi page
     page.reload()
     expect(page.locator("#f-rules-live_every")).not_to_have_value("0")
 
@@ -270,3 +270,18 @@ def test_the_display_says_any_lane_when_the_call_named_none(server):
     row = screen[screen.index(f'data-plate="{plate}"') :].split("</tr>")[0]
     assert "làn bất kỳ" in row and "任意车道" in row
     assert "Xuất khẩu" in row and "出口" in row
+
+
+@pytest.mark.parametrize("lang", ["vi", "zh"])
+def test_the_authority_page_and_its_plan_fit_a_phone(browser, server, lang):
+    phone = browser.new_context(base_url=server.url, viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    sign_in(page, "authority-vn")
+    page.goto(f"/authority/mong-cai?lang={lang}")
+    page.fill("#f-plan-hours", "6")
+    page.click("#plan-form button[type=submit]")
+    expect(page.locator("#plan-result")).to_be_visible(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto(f"/display/mong-cai?lang={lang}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()
