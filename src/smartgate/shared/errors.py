@@ -39,7 +39,7 @@ class FieldError:
     """One failing field: a dotted path such as `goods.0.hs_code`, and why."""
 
     field: str
-    message: str
+    message: "str | Wording"  # Wording where a page words it for its reader
 
 
 class ValidationFailed(DomainError):

@@ -18,7 +18,7 @@ from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import DomainError, FieldError, ValidationFailed
-from smartgate.shared.validation import field_errors
+from smartgate.shared.validation import field_path, readable
 from smartgate.shared.wording import Clock, Wording
 from smartgate.uow import UnitOfWork
 from smartgate.web import i18n
@@ -118,7 +118,8 @@ def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wording]]:
     try:
         return call(), {}
     except ValidationError as exc:
-        return None, _by_input(field_errors(exc.errors()))
+        worded = [FieldError(field_path(e.get("loc", ())), _worded(e)) for e in exc.errors()]
+        return None, _by_input(worded)
     except ValidationFailed as exc:
         return None, _by_input(exc.errors)
     except DomainError as exc:
@@ -130,6 +131,34 @@ def _by_input(errors: list[FieldError]) -> dict[str, str | Wording]:
     found: dict[str, str | Wording] = {}
     for error in errors:
         name, _, item = error.field.partition(".")
-        message = f"{int(item) + 1}: {error.message}" if item.isdigit() else error.message
+        message: str | Wording = error.message
+        if item.isdigit():
+            message = Wording("{item}: {reason}", item=int(item) + 1, reason=error.message)
         found.setdefault(name, message)
     return found
+
+
+def _worded(error: dict[str, Any]) -> str | Wording:
+    """Pydantic's refusals of a number, a choice or a missing value in the reader's words;
+    any other in its own (the API keeps Pydantic's English throughout)."""
+    ctx = error.get("ctx") or {}
+    match error.get("type"):
+        case "less_than_equal":
+            return Wording("must be at most {limit}", limit=_number(ctx["le"]))
+        case "greater_than_equal":
+            return Wording("must be at least {limit}", limit=_number(ctx["ge"]))
+        case "greater_than":
+            return Wording("must be more than {limit}", limit=_number(ctx["gt"]))
+        case "less_than":
+            return Wording("must be less than {limit}", limit=_number(ctx["lt"]))
+        case "int_parsing" | "int_from_float":
+            return Wording("must be a whole number")
+        case "float_parsing":
+            return Wording("must be a number")
+        case "missing":
+            return Wording("is required")
+    return readable(error)
+
+
+def _number(value: Any) -> Any:
+    return f"{value:g}" if isinstance(value, float) else value  # 720.0 reads as 720
