@@ -25,7 +25,6 @@ from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
-from smartgate.shared.terms import FLAGS
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
@@ -313,7 +312,7 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
 
 
 def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[no-untyped-def]
-    flags = sorted({f for g in trip.goods for f in FLAGS if getattr(g, f)})
+    cargo = cargo_of(trip)  # a place in line keeps what suspensions look at
     return QueueEntryRow(
         id=uuid.uuid4(),
         gate_id=trip.gate_id,
@@ -325,8 +324,8 @@ def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[n
         owner_id=trip.owner_id,
         arrived_at=now,
         slot_start=slot,
-        flags=flags,
-        hs_codes=[g.hs_code for g in trip.goods],
+        flags=sorted(cargo.flags),
+        hs_codes=list(cargo.hs_codes),
         delivery_mode=trip.delivery_mode,
         status="held" if reason else "waiting",
         hold_reason=reason,
