@@ -5,9 +5,11 @@ from collections.abc import Callable
 from typing import Any
 
 from smartgate.declarations.model import TractorChanged
+from smartgate.operations import services as operations
 from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
 from smartgate.queue import replanning
 from smartgate.queue import services as queue
+from smartgate.shared.lifecycle import TripMoved
 from smartgate.uow import UnitOfWork
 
 HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
@@ -15,6 +17,7 @@ HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
     CapacityDeclared: (replanning.follow_capacity,),
     StopsChanged: (replanning.follow_stops,),
     RulesChanged: (replanning.follow_rules,),
+    TripMoved: (operations.follow_trip,),
 }
 
 

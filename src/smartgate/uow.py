@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartgate.db import READ_ONLY
 from smartgate.declarations.repository import DeclarationRepository
 from smartgate.identity.repository import UserRepository
+from smartgate.operations.repository import OperationsRepository
 from smartgate.policy.repository import PolicyRepository
 from smartgate.queue.repository import QueueRepository
 from smartgate.registry.repository import RegistryRepository
@@ -25,6 +26,7 @@ class UnitOfWork:
     users: UserRepository
     policy: PolicyRepository
     queue: QueueRepository
+    operations: OperationsRepository
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._factory = session_factory
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.users = UserRepository(self.session)
         self.policy = PolicyRepository(self.session)
         self.queue = QueueRepository(self.session)
+        self.operations = OperationsRepository(self.session)
         return self
 
     def __exit__(

@@ -34,7 +34,7 @@ def test_each_role_sees_only_its_own(actor, record):
         assert not allowed
     elif actor.role == "driver":
         assert allowed == (record["owner_id"] == actor.user_id)
-    elif actor.role == "operator":
+    elif actor.role in ("operator", "camera"):
         assert allowed == (actor.gate_id is not None and record["gate_id"] == actor.gate_id)
     else:
         same_company = bool(actor.company) and record["company"] == actor.company

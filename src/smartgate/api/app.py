@@ -11,7 +11,7 @@ from smartgate import __version__
 from smartgate.api import errors
 from smartgate.api.deps import optional_actor
 from smartgate.api.guards import SameOriginWrites, SecurityHeaders
-from smartgate.api.routes import declarations, policy, queue, registry, system
+from smartgate.api.routes import declarations, operations, policy, queue, registry, system
 from smartgate.api.text_guard import RefuseNulText
 from smartgate.config import Settings, get_settings
 from smartgate.db import POOL_SIZE, engine_for, session_factory
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         declarations.router,
         queue.router,
         policy.router,
+        operations.router,
     ):
         app.include_router(router)
     from smartgate.web.routes import mount

@@ -24,14 +24,24 @@ def _password_option(help_text: str) -> str:
 @app.command()
 def create(
     username: str,
-    role: str = typer.Option(..., help="driver, forwarder, operator, authority or peer"),
+    role: str = typer.Option(
+        ..., help="driver, forwarder, operator, camera (a gate's ANPR feed), authority or peer"
+    ),
     full_name: str = typer.Option(..., "--name", help="the person's or office's name"),
     company: str | None = typer.Option(None, help="forwarder's company (required for them)"),
-    gate: str | None = typer.Option(None, help="operator's gate, e.g. huu-nghi"),
+    gate: str | None = typer.Option(None, help="operator's or camera's gate, e.g. huu-nghi"),
+    agency: str = typer.Option(
+        "",
+        help="operator's inspection agencies, e.g. customs,quarantine (customs, "
+        "border_guard, quarantine)",
+    ),
     password: str = _password_option("asked for, or read from SMARTGATE_NEW_PASSWORD"),
 ) -> None:
     """Create a user (the password is asked for, or read from SMARTGATE_NEW_PASSWORD)."""
-    new = NewUser(username, password, role, full_name, company=company, gate_id=gate)
+    agencies = tuple(name.strip() for name in agency.split(",") if name.strip())
+    new = NewUser(
+        username, password, role, full_name, company=company, gate_id=gate, agencies=agencies
+    )
     user = services.create_user(uow=uow(), new=new, demo=settings().demo)
     console.print(f"created {user.username} ({user.role})")
 
@@ -39,7 +49,7 @@ def create(
 @app.command("list")
 def list_users() -> None:
     """List users, their roles and whether they may sign in."""
-    table = Table("username", "role", "name", "company", "gate", "state")
+    table = Table("username", "role", "name", "company", "gate", "agencies", "state")
     for user in services.list_users(uow=uow()):
         state = "on" if user.active else "disabled"
         table.add_row(
@@ -48,6 +58,7 @@ def list_users() -> None:
             user.full_name,
             user.company or "",
             user.gate_id or "",
+            user.agencies.replace(",", ", "),
             f"{state}, demo" if user.demo else state,
         )
     console.print(table)

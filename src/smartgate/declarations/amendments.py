@@ -21,10 +21,12 @@ from smartgate.declarations.services import (
     to_read,
 )
 from smartgate.declarations.tables import ContainerRow, DeclarationRow, GoodsLineRow
+from smartgate.operations.matching import skeleton
 from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc, utcnow
 from smartgate.shared.errors import Conflict, FieldError, NotFound, ValidationFailed
+from smartgate.shared.lifecycle import TripMoved, check_trip_move
 from smartgate.uow import UnitOfWork
 
 MAX_GOODS_LINES = 50
@@ -110,6 +112,7 @@ def amend_trip(
         for key, value in after.items():
             setattr(row, key, value)
         if "tractor_plate" in after:
+            row.plate_skeleton = skeleton(row.tractor_plate)
             uow.publish(model.TractorChanged(row.id, row.tractor_plate))
         return "trip.amended", "", _jsonable(before), _jsonable(after)
 
@@ -269,9 +272,10 @@ def cancel(
     """Cancel a declaration; it stays in the history but can no longer change."""
 
     def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
-        before = row.status
-        row.status = model.move(row.status, "cancelled")
-        return "status.changed", "status", before, row.status
+        check_trip_move(row.status, "cancelled")
+        # The trip's step, with its booking and place in line released, lands at commit.
+        uow.publish(TripMoved(row.id, "cancelled", actor.username, now or utcnow()))
+        return "status.changed", "status", row.status, "cancelled"
 
     return _amend(uow, actor, declaration_id, change, now or utcnow())
 

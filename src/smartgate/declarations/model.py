@@ -8,6 +8,7 @@ from typing import Any
 
 from smartgate.shared.actor import Actor
 from smartgate.shared.errors import Conflict, FieldError, Forbidden
+from smartgate.shared.lifecycle import AMENDABLE
 
 MAX_TRUCK_KG = 60_000  # heaviest road train either side lets onto its roads
 MAX_CONTAINERS = 3  # one 40 ft or two 20 ft on a semi-trailer, plus a third on a road train
@@ -15,12 +16,6 @@ ARRIVAL_PAST_GRACE = timedelta(hours=24)  # a truck already on its way may decla
 ARRIVAL_HORIZON = timedelta(days=60)
 CURRENCIES = frozenset({"USD", "CNY", "VND", "EUR", "JPY", "KRW", "HKD", "THB", "SGD"})
 DECLARING_ROLES = frozenset({"driver", "forwarder"})
-
-# Status moves: a declaration is amended only while `declared`; later contexts add theirs.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "declared": frozenset({"cancelled"}),
-    "cancelled": frozenset(),
-}
 
 
 @dataclass(frozen=True)
@@ -128,18 +123,9 @@ def check_containers(numbers: list[str], *, path: str = "containers") -> list[Fi
     return errors
 
 
-def move(status: str, target: str) -> str:
-    """The new status, or Conflict naming the moves allowed from here."""
-    allowed = TRANSITIONS.get(status, frozenset())
-    if target not in allowed:
-        options = ", ".join(sorted(allowed)) or "none"
-        raise Conflict(f"a {status} declaration cannot become {target} (allowed: {options})")
-    return target
-
-
 def ensure_amendable(status: str) -> None:
-    """Only a declaration still `declared` may change."""
-    if status != "declared":
+    """A declaration changes only until its truck is called to the border."""
+    if status not in AMENDABLE:
         raise Conflict(f"a {status} declaration can no longer be amended")
 
 

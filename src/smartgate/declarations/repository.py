@@ -8,8 +8,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, select, text, true
+from sqlalchemy.orm import Session, lazyload
 
 from smartgate.db import (
     ScopeShape,
@@ -59,6 +59,18 @@ def _insert_all_postgresql() -> TextClause:
 
 
 _INSERT_ALL_POSTGRESQL = _insert_all_postgresql()
+
+
+@dataclass(frozen=True)
+class ExpectedTrip:
+    """A trip a gate's cameras may read: its plate, where it goes, when, where it is now."""
+
+    id: uuid.UUID
+    plate: str
+    direction: str
+    expected_arrival: datetime
+    status: str
+    containers: tuple[str, ...]
 
 
 class DeclarationRepository:
@@ -128,6 +140,53 @@ class DeclarationRepository:
         """Like get_visible, locking the row so two amendments never interleave."""
         query = (
             _visible_to(select(DeclarationRow), actor)
+            .where(DeclarationRow.id == declaration_id)
+            .with_for_update()
+        )
+        return self.session.scalar(query)
+
+    def by_ids(self, declaration_ids: list[uuid.UUID]) -> list[DeclarationRow]:
+        """These declarations, with their lines (for logs and exports)."""
+        if not declaration_ids:
+            return []
+        query = select(DeclarationRow).where(DeclarationRow.id.in_(declaration_ids))
+        return list(self.session.scalars(query))
+
+    def expected_at_gate(
+        self, gate_id: str, statuses: frozenset[str], skeletons: list[str] | None = None
+    ) -> list[ExpectedTrip]:
+        """The trips in these states at a gate, as a camera may read them: all of them, or
+        those whose plates fold to one of `skeletons`."""
+        trip = DeclarationRow
+        query = select(
+            trip.id, trip.tractor_plate, trip.direction, trip.expected_arrival, trip.status
+        ).where(trip.gate_id == gate_id, trip.status.in_(sorted(statuses)))
+        if skeletons is not None:
+            query = query.where(trip.plate_skeleton.in_(sorted(set(skeletons))))
+        rows = self.session.execute(query).all()
+        numbers: dict[uuid.UUID, list[str]] = {}
+        if rows:
+            # Most trips carry a container or two: one more statement, not one per trip.
+            found = self.session.execute(
+                select(ContainerRow.declaration_id, ContainerRow.number)
+                .join(trip, trip.id == ContainerRow.declaration_id)
+                .where(trip.gate_id == gate_id, trip.status.in_(sorted(statuses)))
+                .where(trip.id.in_([row.id for row in rows]) if skeletons is not None else true())
+            )
+            for declaration_id, number in found:
+                numbers.setdefault(declaration_id, []).append(number)
+        return [
+            ExpectedTrip(r.id, r.tractor_plate, r.direction, r.expected_arrival, r.status,
+                         tuple(numbers.get(r.id, ())))
+            for r in rows
+        ]  # fmt: skip
+
+    def for_move(self, declaration_id: uuid.UUID) -> DeclarationRow | None:
+        """The declaration, locked, without its lines: a step of the trip changes only its
+        status (the one already in this session, if it is)."""
+        query = (
+            select(DeclarationRow)
+            .options(lazyload("*"))
             .where(DeclarationRow.id == declaration_id)
             .with_for_update()
         )

@@ -18,6 +18,7 @@ from smartgate.declarations.schemas import (
     HistoryRead,
 )
 from smartgate.declarations.tables import DeclarationRow, HistoryRow
+from smartgate.operations.matching import skeleton
 from smartgate.registry.model import hs_permitted
 from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
@@ -102,6 +103,7 @@ def _new_declaration(
         "gate_id": data.gate_id,
         "direction": data.direction,
         "tractor_plate": data.tractor_plate,
+        "plate_skeleton": skeleton(data.tractor_plate),
         "trailer_plate": data.trailer_plate,
         "driver_name": data.driver_name,
         "driver_phone": data.driver_phone,

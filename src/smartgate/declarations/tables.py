@@ -27,12 +27,16 @@ class DeclarationRow(Base):
     __table_args__ = (
         Index("ix_declarations_owner_created", "owner_id", "created_at"),
         Index("ix_declarations_gate_arrival", "gate_id", "expected_arrival"),
+        # The gate's cameras follow the trips that changed since they last looked.
+        # A camera's read finds its trip by the plate as cameras see it.
+        Index("ix_declarations_gate_skeleton", "gate_id", "plate_skeleton"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"))
     direction: Mapped[str] = mapped_column(String(10))
     tractor_plate: Mapped[str] = mapped_column(String(20), index=True)
+    plate_skeleton: Mapped[str] = mapped_column(String(20), default="", server_default="")
     trailer_plate: Mapped[str | None] = mapped_column(String(20), nullable=True)
     driver_name: Mapped[str] = mapped_column(String(120))
     driver_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -40,7 +44,9 @@ class DeclarationRow(Base):
         String(20), default="direct", server_default="direct"
     )
     expected_arrival: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="declared")
+    status: Mapped[str] = mapped_column(String(20), default="declared")  # shared/lifecycle.py
+    status_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    held_from: Mapped[str | None] = mapped_column(String(20), nullable=True)  # where it resumes
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     owner_name: Mapped[str] = mapped_column(String(80))  # usernames never change
     company: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)

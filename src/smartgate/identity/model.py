@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from smartgate.shared.actor import ROLES
+from smartgate.shared.actor import AGENCIES, GATE_ROLES, ROLES
 from smartgate.shared.errors import FieldError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
@@ -26,10 +26,11 @@ def check_new_user(
     password: str,
     gate_id: str | None,
     company: str | None = None,
+    agencies: tuple[str, ...] = (),
     demo: bool = False,
 ) -> list[FieldError]:
-    """Faults in a new user: bad name, unknown role, operator without gate, forwarder without
-    company, weak password."""
+    """Faults in a new user: bad name, unknown role, operator or camera without gate, forwarder
+    without company, agencies of anyone but an operator or of no such agency, weak password."""
     errors = []
     if not USERNAME.match(username):
         errors.append(
@@ -37,14 +38,31 @@ def check_new_user(
         )
     if role not in ROLES:
         errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}"))
-    if role == "operator" and not gate_id:
-        errors.append(FieldError("gate_id", "an operator is bound to one gate"))
-    if role != "operator" and gate_id:
-        errors.append(FieldError("gate_id", "only operators are bound to a gate"))
+    if role in GATE_ROLES and not gate_id:
+        errors.append(
+            FieldError(
+                "gate_id", f"a{'n' if role == 'operator' else ''} {role} is bound to one gate"
+            )
+        )
+    if role not in GATE_ROLES and gate_id:
+        errors.append(FieldError("gate_id", "only operators and cameras are bound to a gate"))
+    errors += agency_faults(role, agencies)
     if role == "forwarder" and not (company and company.strip()):
         errors.append(FieldError("company", "a forwarder works for a company; name it"))
     errors += check_password(password, demo=demo)
     return errors
+
+
+def agency_faults(role: str, agencies: tuple[str, ...]) -> list[FieldError]:
+    """Agencies are an operator's, and each one of the inspecting agencies."""
+    if agencies and role != "operator":
+        return [FieldError("agencies", "only operators belong to an agency")]
+    unknown = sorted(set(agencies) - set(AGENCIES))
+    if unknown:
+        return [
+            FieldError("agencies", f"{', '.join(unknown)}: must be among {', '.join(AGENCIES)}")
+        ]
+    return []
 
 
 def check_password(password: str, *, demo: bool = False) -> list[FieldError]:

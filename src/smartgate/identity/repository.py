@@ -38,6 +38,7 @@ _VERSION = select(_STATE.c.version).where(_STATE.c.id == 1)
 _BUMP = update(_STATE).where(_STATE.c.id == 1).values(version=_STATE.c.version + 1)
 _ACCOUNT = select(
     _USERS.c.id, _USERS.c.username, _USERS.c.role, _USERS.c.company, _USERS.c.gate_id,
+    _USERS.c.agencies,
     _USERS.c.active, _USERS.c.demo, _USERS.c.tokens_after,
     exists().where(_CHANGES.c.token_id == bindparam("token_id")).label("revoked"),
     _VERSION.scalar_subquery().label("version"),

@@ -23,5 +23,6 @@ class UserRead(BaseModel):
     full_name: str
     company: str | None
     gate_id: str | None
+    agencies: str = ""  # comma-separated
     active: bool
     demo: bool

@@ -22,7 +22,7 @@ from smartgate.identity.security import (
     verify_password,
 )
 from smartgate.identity.tables import UserRow
-from smartgate.shared.actor import Actor
+from smartgate.shared.actor import AGENCIES, Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import (
     Conflict,
@@ -50,6 +50,7 @@ class NewUser:
     full_name: str
     company: str | None = None
     gate_id: str | None = None
+    agencies: tuple[str, ...] = ()
 
 
 DEMO_PASSWORD = "demo"
@@ -57,8 +58,23 @@ DEMO_USERS = (
     NewUser("driver1", DEMO_PASSWORD, "driver", "Nguyễn Văn An"),
     NewUser("driver2", DEMO_PASSWORD, "driver", "Hoàng Văn Bình"),
     NewUser("forwarder1", DEMO_PASSWORD, "forwarder", "Lê Thị Cúc", company="Xuân Cương Logistics"),
-    NewUser("operator-huunghi", DEMO_PASSWORD, "operator", "Trần Minh Đức", gate_id="huu-nghi"),
-    NewUser("operator-mongcai", DEMO_PASSWORD, "operator", "Phạm Thu Hà", gate_id="mong-cai"),
+    NewUser(
+        "operator-huunghi",
+        DEMO_PASSWORD,
+        "operator",
+        "Trần Minh Đức",
+        gate_id="huu-nghi",
+        agencies=AGENCIES,
+    ),
+    NewUser(
+        "operator-mongcai",
+        DEMO_PASSWORD,
+        "operator",
+        "Phạm Thu Hà",
+        gate_id="mong-cai",
+        agencies=AGENCIES,
+    ),
+    NewUser("camera-huunghi", DEMO_PASSWORD, "camera", "Camera feed, Hữu Nghị", gate_id="huu-nghi"),
     NewUser(
         "authority-vn", DEMO_PASSWORD, "authority", "Ban Quản lý Khu KTCK Đồng Đăng – Lạng Sơn"
     ),
@@ -77,6 +93,7 @@ def create_user(*, uow: UnitOfWork, new: NewUser, demo: bool = False) -> UserRea
         password=new.password,
         gate_id=new.gate_id,
         company=new.company,
+        agencies=new.agencies,
         demo=demo,
     )
     if errors:
@@ -101,6 +118,7 @@ def _row(new: NewUser, *, demo: bool) -> UserRow:
         full_name=new.full_name,
         company=new.company.strip() if new.company else None,
         gate_id=new.gate_id,
+        agencies=",".join(sorted(set(new.agencies))),
         active=True,
         demo=demo,
         created_at=now,
@@ -341,4 +359,5 @@ def _actor(user: Any) -> Actor:
         role=user.role,
         company=user.company,
         gate_id=user.gate_id,
+        agencies=frozenset(filter(None, user.agencies.split(","))),
     )

@@ -20,6 +20,8 @@ class UserRow(Base):
     full_name: Mapped[str] = mapped_column(String(120))
     company: Mapped[str | None] = mapped_column(String(120), nullable=True)
     gate_id: Mapped[str | None] = mapped_column(ForeignKey("gates.id"), nullable=True)
+    # An operator's inspection agencies, comma-separated (customs,quarantine); "" for others.
+    agencies: Mapped[str] = mapped_column(String(80), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Made by demo mode: signs in only while the instance runs in demo mode.

@@ -13,7 +13,7 @@ from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
 from smartgate.queue import model
 from smartgate.queue.boards import editing
 from smartgate.queue.model import notice
-from smartgate.queue.services import cargo_of
+from smartgate.queue.services import cargo_of, unbooked
 from smartgate.queue.tables import BookingRow
 from smartgate.queue.waiting_area import sync_holds
 from smartgate.registry.model import DIRECTIONS
@@ -97,6 +97,7 @@ def _move_forward(
         candidate += model.SLOT
     # Displaced, not held: the vehicle is free to book again at once.
     model.move_booking(row, "displaced", "capacity reduced; no free hour in the window")
+    uow.publish(unbooked(row.declaration_id, "smartgate", now, "capacity reduced"))
     return notice(row, "displaced", now, slot=slot)
 
 

@@ -36,11 +36,16 @@ from smartgate.shared.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from smartgate.shared.lifecycle import TripMoved
 from smartgate.shared.terms import FLAGS
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 BOOKING_ROLES = frozenset({"driver", "forwarder"})
+# A trip books until its truck is called (one live booking each: the booking rules say so);
+# a booking moves until the call too.
+DECLARED, BOOKED = frozenset({"declared"}), frozenset({"booked"})
+BEFORE_THE_CALL = frozenset({"declared", "booked", "waiting"})
 
 
 def cargo_of(row: DeclarationRow | Trip) -> Cargo:
@@ -109,6 +114,12 @@ def book(
             record = _counted_record(uow, actor, trip, vehicle, gate.rules, now)
             slot = as_utc(data.slot_start)
             booking = _booking(uow, actor, trip, vehicle, record, gate, slot, now)
+            # A truck already in line stays waiting: its booking is used when it is called.
+            uow.publish(
+                TripMoved(
+                    trip.id, "booked", actor.username, now, slot.isoformat(), only_from=DECLARED
+                )
+            )
             uow.commit()
             return BookingRead.model_validate(booking)
     except DomainError:
@@ -224,8 +235,14 @@ def cancel(
         uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
         model.move_booking(row, "cancelled")
         row.cancelled_at = now
+        uow.publish(unbooked(row.declaration_id, actor.username, now, "booking cancelled"))
         uow.commit()
         return BookingRead.model_validate(row)
+
+
+def unbooked(declaration_id: uuid.UUID, actor: str, now: datetime, reason: str) -> TripMoved:
+    """A booked trip whose booking ended goes back to declared (one already in line stays)."""
+    return TripMoved(declaration_id, "declared", actor, now, reason=reason, only_from=BOOKED)
 
 
 def follow_new_tractor(uow: UnitOfWork, event: TractorChanged) -> None:
@@ -280,13 +297,22 @@ def _ensure_may_book(actor: Actor) -> None:
         raise Forbidden("only drivers and forwarders book crossing slots")
 
 
-def _declared_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> Trip:
+def _declared_trip(
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    statuses: frozenset[str] = BEFORE_THE_CALL,
+) -> Trip:
     trip = uow.declarations.trip(declaration_id, actor)
     if trip is None:
         raise NotFound(f"declaration {declaration_id} does not exist")
-    if trip.status != "declared":
+    if trip.status not in statuses:
         raise Conflict(
-            Wording("declaration is {status}; only declared trips can book", status=trip.status)
+            Wording(
+                "declaration is {status}; only {statuses} trips can book",
+                status=trip.status,
+                statuses=" or ".join(sorted(statuses)),
+            )
         )
     return trip
 

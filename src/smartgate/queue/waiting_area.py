@@ -25,10 +25,12 @@ from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.lifecycle import TripMoved
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 MINUTE = timedelta(minutes=1)
+ARRIVING = frozenset({"declared", "booked"})  # trips whose truck may join the line
 DISPLAY_WINDOW = timedelta(minutes=30)
 
 
@@ -39,35 +41,45 @@ def check_in(
     now = now or utcnow()
     _ensure_runs_gate(actor, gate_id)
     with uow:
-        trip, booking = _arriving_trip(uow, actor, gate_id, data)
-        if booking is None:  # a booked trip stays valid however long the booking waited
-            check_still_valid(trip, policy_of(uow, gate_id, trip.direction).rules, now)
-        vehicle = plate_key(trip.tractor_plate)
-        already = uow.queue.entry_in_queue_for_vehicle(vehicle)
-        if already is not None:
-            raise Conflict(
-                Wording(
-                    "{plate} is already {status} at {gate}",
-                    plate=trip.tractor_plate,
-                    status=already.status,
-                    gate=already.gate_id,
-                )
-            )
-        with editing(uow, gate_id, trip.direction, now) as board:
-            _catch_up(uow, board, gate_id, trip.direction, now)
-            reason = board.hold_reason(cargo_of(trip), trip.delivery_mode, now)
-            row = _entry(trip, booking.slot_start if booking else None, booking, now, reason)
-            try:
-                uow.queue.add_entry(row)
-            except IntegrityError as exc:
-                raise Conflict(
-                    Wording("{plate} is already in a waiting area", plate=row.plate)
-                ) from exc
-            if reason is None:
-                board.join(as_waiting(row), now)
-            read = _read(board, row, now)
+        read = join_line(uow, actor, gate_id, data, now)
         uow.commit()
         return read
+
+
+def join_line(
+    uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn, now: datetime, place: str = ""
+) -> QueueEntryRead:
+    """Check a truck into the waiting area within an open unit of work (an operator's check-in
+    or a camera's read at the entrance)."""
+    trip, booking = _arriving_trip(uow, actor, gate_id, data)
+    if booking is None:  # a booked trip stays valid however long the booking waited
+        check_still_valid(trip, policy_of(uow, gate_id, trip.direction).rules, now)
+    vehicle = plate_key(trip.tractor_plate)
+    already = uow.queue.entry_in_queue_for_vehicle(vehicle)
+    if already is not None:
+        raise Conflict(
+            Wording(
+                "{plate} is already {status} at {gate}",
+                plate=trip.tractor_plate,
+                status=already.status,
+                gate=already.gate_id,
+            )
+        )
+    with editing(uow, gate_id, trip.direction, now) as board:
+        _catch_up(uow, board, gate_id, trip.direction, now)
+        reason = board.hold_reason(cargo_of(trip), trip.delivery_mode, now)
+        row = _entry(trip, booking.slot_start if booking else None, booking, now, reason)
+        try:
+            uow.queue.add_entry(row)
+        except IntegrityError as exc:
+            raise Conflict(
+                Wording("{plate} is already in a waiting area", plate=row.plate)
+            ) from exc
+        if reason is None:
+            board.join(as_waiting(row), now)
+        read = _read(board, row, now)
+    uow.publish(TripMoved(trip.id, "waiting", actor.username, now, place or "waiting_area"))
+    return read
 
 
 def call_next(
@@ -87,6 +99,8 @@ def call_next(
             if len(rows) != len(picked):  # the board and the rows disagree: undo, rebuild
                 raise Conflict(Wording("the waiting area changed meanwhile; call again"))
             reads = [_read(board, row, now) for row in rows]
+        for row in rows:
+            uow.publish(TripMoved(row.declaration_id, "called", actor.username, now, data.lane))
         uow.commit()
         return reads
 
@@ -256,6 +270,16 @@ def _release_no_shows(uow: UnitOfWork, board: Board, now: datetime) -> None:
     for row in rows:
         model.move_entry(row, "no_show", left_at=now)
         board.leave(str(row.id))
+        uow.publish(
+            TripMoved(
+                row.declaration_id,
+                "declared",
+                "smartgate",
+                now,
+                reason="no show",
+                only_from=frozenset({"called"}),
+            )
+        )
     uow.queue.add_notices(
         [notice(row, "no_show", now)
          for row in rows]
@@ -267,18 +291,51 @@ def _finish(
 ) -> QueueEntryRead:
     _ensure_runs_gate(actor, gate_id)
     with uow:
-        found = uow.queue.entry(entry_id)
-        if found is None or found.gate_id != gate_id:
-            raise NotFound(f"queue entry {entry_id} does not exist at {gate_id}")
-        with editing(uow, gate_id, found.direction, now) as board:
-            # Read again under the queue's lock: a concurrent outcome may have landed since.
-            row = uow.queue.entry_for_update(entry_id)
-            assert row is not None  # entries are never deleted
-            model.move_entry(row, status, left_at=now)
-            board.leave(str(row.id))
-            read = _read(board, row, now)
+        read = finish_entry(uow, actor, gate_id, entry_id, status, now)
         uow.commit()
         return read
+
+
+def finish_entry(
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str,
+    entry_id: uuid.UUID,
+    status: str,
+    now: datetime,
+    place: str | None = None,
+) -> QueueEntryRead:
+    """A truck leaves the waiting area, crossed into the gate or gone, within an open unit of
+    work; its trip follows."""
+    found = uow.queue.entry(entry_id)
+    if found is None or found.gate_id != gate_id:
+        raise NotFound(f"queue entry {entry_id} does not exist at {gate_id}")
+    with editing(uow, gate_id, found.direction, now) as board:
+        # Read again under the queue's lock: a concurrent outcome may have landed since.
+        row = uow.queue.entry_for_update(entry_id)
+        assert row is not None  # entries are never deleted
+        model.move_entry(row, status, left_at=now)
+        board.leave(str(row.id))
+        read = _read(board, row, now)
+    uow.publish(_trip_leaving(uow, row, status, actor, now, place))
+    return read
+
+
+def _trip_leaving(
+    uow: UnitOfWork, row: QueueEntryRow, status: str, actor: Actor, now: datetime, place: str | None
+) -> TripMoved:
+    # Through the gate, or back to where it was before it came: booked if its booking lives.
+    if status == "crossed":
+        return TripMoved(row.declaration_id, "at_gate", actor.username, now, place)
+    booking = uow.queue.live_booking_for_vehicle(row.vehicle_key)
+    target = (
+        "booked"
+        if booking is not None and booking.declaration_id == row.declaration_id
+        else "declared"
+    )
+    return TripMoved(
+        row.declaration_id, target, actor.username, now, reason="left the waiting area"
+    )
 
 
 def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn):  # type: ignore[no-untyped-def]
@@ -303,7 +360,7 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
     trip = uow.declarations.trip(declaration_id, actor)
     if trip is None or trip.gate_id != gate_id:
         raise NotFound(f"declaration {declaration_id} does not exist at {gate_id}")
-    if trip.status != "declared":
+    if trip.status not in ARRIVING:
         raise Conflict(Wording("declaration is {status}", status=trip.status))
     if booking is None:
         found = uow.queue.live_booking_for_vehicle(plate_key(trip.tractor_plate))

@@ -4,11 +4,17 @@ context filters by the one Scope written here."""
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Role = Literal["driver", "forwarder", "operator", "authority", "peer"]
-ROLES: tuple[Role, ...] = ("driver", "forwarder", "operator", "authority", "peer")
+Role = Literal["driver", "forwarder", "operator", "camera", "authority", "peer"]
+ROLES: tuple[Role, ...] = ("driver", "forwarder", "operator", "camera", "authority", "peer")
+# Roles bound to one gate: its staff and its camera feed.
+GATE_ROLES: frozenset[str] = frozenset({"operator", "camera"})
+# The agencies that inspect a truck at the gate; an operator belongs to one or more of them
+# (or to none: yard and queue staff).
+Agency = Literal["customs", "border_guard", "quarantine"]
+AGENCIES: tuple[Agency, ...] = ("customs", "border_guard", "quarantine")
 
 # Machine accounts reach only the endpoints made for them; every other path answers 403.
-MACHINE_PATHS: dict[Role, str] = {"peer": "/api/v1/exchange/"}
+MACHINE_PATHS: dict[Role, str] = {"peer": "/api/v1/exchange/", "camera": "/api/v1/gate-events"}
 
 
 @dataclass(frozen=True)
@@ -19,7 +25,12 @@ class Actor:
     username: str
     role: Role
     company: str | None = None
-    gate_id: str | None = None  # operators only
+    gate_id: str | None = None  # operators and cameras only
+    agencies: frozenset[str] = frozenset()  # operators only
+
+    def serves(self, gate_id: str, agency: str) -> bool:
+        """An operator of this gate who belongs to `agency`."""
+        return self.runs(gate_id) and agency in self.agencies
 
     @property
     def scope(self) -> "Scope":
@@ -29,6 +40,10 @@ class Actor:
     def runs(self, gate_id: str) -> bool:
         """An operator of this gate: runs its waiting area."""
         return self.role == "operator" and self.gate_id == gate_id
+
+    def watches(self, gate_id: str) -> bool:
+        """Reports what happens at this gate: its operators and its cameras."""
+        return self.role in GATE_ROLES and self.gate_id == gate_id
 
     def oversees(self, gate_id: str) -> bool:
         """Sees this gate's queue and plans it: its operators and the authority."""
@@ -58,11 +73,11 @@ class Scope:
 
 
 def scope_of(actor: Actor) -> Scope:
-    """A driver sees their own trips, a forwarder also their company's, an operator their
-    gate's, the authority every gate of its side; a peer no trip at all."""
+    """A driver sees their own trips, a forwarder also their company's, an operator (and a
+    camera) their gate's, the authority every gate of its side; a peer no trip at all."""
     if actor.role == "authority":
         return Scope(everything=True)
-    if actor.role == "operator":
+    if actor.role in GATE_ROLES:  # a camera reaches nothing but its gate's event feed
         return Scope(gate_id=actor.gate_id) if actor.gate_id else Scope()
     if actor.role == "forwarder":
         return Scope(owner_id=actor.user_id, company=actor.company or None)

@@ -8,9 +8,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from smartgate.declarations.model import TRANSITIONS
 from smartgate.queue.model import NOTICE_TEXTS
 from smartgate.registry.model import DIRECTIONS, GATE_TYPES
+from smartgate.shared.lifecycle import TRIP_TRANSITIONS
 from smartgate.shared.terms import DELIVERY_MODES
 from smartgate.web import i18n, plan_view
 
@@ -60,7 +60,7 @@ def _dynamic() -> set[str]:
     errors = set(LOGIN_ERROR.findall((WEB / "routes.py").read_text(encoding="utf-8")))
     notices = {text for _, text in NOTICE_TEXTS.values()}
     plan = {label for _, label, _ in plan_view.FIGURES} | {plan_view.HELD}
-    return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRANSITIONS, *errors, *notices,
+    return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRIP_TRANSITIONS, *errors, *notices,
             *plan, *_wordings(), *_history_actions()}  # fmt: skip
 
 

@@ -1,0 +1,98 @@
+"""Pure operations rules: what a camera read at each point of the gate means for a trip, which
+agencies must inspect it, and how their outcomes move it on."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from smartgate.shared.actor import AGENCIES
+from smartgate.shared.lifecycle import FINISHED, TRIP_TRANSITIONS
+
+Point = Literal["waiting_area_in", "gate_in", "yard_in", "yard_out", "zero_line"]
+POINTS: tuple[Point, ...] = ("waiting_area_in", "gate_in", "yard_in", "yard_out", "zero_line")
+Outcome = Literal["pass", "hold", "fail"]
+OUTCOMES: tuple[Outcome, ...] = ("pass", "hold", "fail")
+
+# Where a confident read at each point takes the trip (yard_out only ends the yard visit).
+POINT_STEP: dict[str, str | None] = {
+    "waiting_area_in": "waiting",
+    "gate_in": "at_gate",
+    "yard_in": "in_yard",
+    "yard_out": None,
+    "zero_line": "exited",
+}
+# The trips a read at each point may be of: where a truck is just before it passes there.
+EXPECTED_AT: dict[str, frozenset[str]] = {
+    "waiting_area_in": frozenset({"declared", "booked"}),
+    "gate_in": frozenset({"called"}),
+    "yard_in": frozenset({"at_gate", "inspection", "cleared"}),
+    "yard_out": frozenset({"in_yard", "inspection", "cleared"}),
+    "zero_line": frozenset({"cleared", "handed_over"}),
+}
+# Every trip a camera might still see: those not yet at an end.
+ON_THE_WAY = frozenset(TRIP_TRANSITIONS) - FINISHED
+
+# Reads of one passage: frames of one camera, or two cameras at the same point, this close.
+PASSAGE = timedelta(seconds=30)
+# A trip is expected from a day before its declared arrival (early trucks queue overnight)
+# until its declaration runs out; a read outside that window is not of it.
+EARLY = timedelta(hours=24)
+
+# A truck is inspected once it is through the gate and until it is cleared, held or not.
+INSPECTABLE = frozenset({"at_gate", "in_yard", "inspection", "held"})
+
+# Quarantine inspects live animals and plant products: HS chapters 01-14 unless a gate says.
+QUARANTINE_CHAPTERS = tuple(f"{chapter:02d}" for chapter in range(1, 15))
+
+
+@dataclass(frozen=True)
+class InspectionPlan:
+    """Which agencies a trip must pass, from its goods and the gate's quarantine chapters."""
+
+    required: tuple[str, ...]
+
+    def verdict(self, latest: Mapping[str, str]) -> str | None:
+        """What the agencies' latest outcomes make of the trip: `rejected` when one failed it,
+        `held` when one holds it, `cleared` when all required passed, else None (waiting)."""
+        outcomes = [latest.get(agency) for agency in self.required]
+        if "fail" in latest.values():
+            return "rejected"
+        if "hold" in latest.values():
+            return "held"
+        if all(outcome == "pass" for outcome in outcomes):
+            return "cleared"
+        return None
+
+    def waiting_for(self, latest: Mapping[str, str]) -> tuple[str, ...]:
+        """The required agencies that have not passed the trip yet."""
+        return tuple(agency for agency in self.required if latest.get(agency) != "pass")
+
+
+def inspection_plan(
+    hs_codes: Iterable[str], quarantine_chapters: Iterable[str] = QUARANTINE_CHAPTERS
+) -> InspectionPlan:
+    """Customs and the border guard inspect every truck; quarantine only live animals and
+    plant products (by HS chapter)."""
+    chapters = tuple(quarantine_chapters)
+    needs_quarantine = any(code[:2] in chapters for code in hs_codes)
+    return InspectionPlan(tuple(a for a in AGENCIES if a != "quarantine" or needs_quarantine))
+
+
+def in_arrival_window(expected: datetime, at: datetime, valid_hours: int) -> bool:
+    """Whether a truck declared for `expected` may be the one read at `at`."""
+    return expected - EARLY <= at <= expected + timedelta(hours=valid_hours)
+
+
+def dwell(entered: datetime, left: datetime | None, now: datetime) -> timedelta:
+    """How long a truck stayed (or has stayed so far)."""
+    return (left or now) - entered
+
+
+def occupancy_level(trucks: int, capacity: int) -> str | None:
+    """A yard's warning: `full` at 100 %, `nearly_full` from 90 %, else None."""
+    if capacity <= 0 or trucks >= capacity:
+        return "full"
+    if trucks >= 0.9 * capacity:
+        return "nearly_full"
+    return None

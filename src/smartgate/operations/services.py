@@ -1,0 +1,280 @@
+"""Operations use-cases: a trip's steps and timeline, inspections, fees, the crossing log and
+the audit log."""
+
+import uuid
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from smartgate.declarations.tables import DeclarationRow
+from smartgate.operations import fees, model
+from smartgate.operations.schemas import (
+    AuditRead,
+    CrossingRead,
+    FeeLineRead,
+    FeeRead,
+    InspectionIn,
+    InspectionRead,
+    StepRead,
+)
+from smartgate.operations.tables import InspectionRow
+from smartgate.shared.actor import Actor
+from smartgate.shared.clock import utcnow
+from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.lifecycle import TripMoved, check_trip_move
+from smartgate.shared.wording import Wording
+from smartgate.uow import UnitOfWork
+
+DAY = timedelta(days=1)
+
+
+# --- the trip's steps -----------------------------------------------------------------------
+
+
+def follow_trip(uow: UnitOfWork, event: TripMoved) -> None:
+    """Move the trip as a context said, and write the step into its timeline (the audit log),
+    in the unit of work that moved it."""
+    row = uow.declarations.for_move(event.declaration_id)
+    if row is None:
+        raise NotFound(f"declaration {event.declaration_id} does not exist")
+    if event.only_from is not None and row.status not in event.only_from:
+        return
+    check_trip_move(row.status, event.target, row.held_from)
+    before = row.status
+    row.status = event.target
+    row.status_reason = event.reason if event.target in ("held", "rejected") else None
+    row.held_from = before if event.target == "held" else None
+    row.updated_at = event.at
+    uow.operations.audit([step_entry(row, before, event)])
+
+
+def step_entry(row: DeclarationRow, before: str, event: TripMoved) -> dict[str, Any]:
+    """The audit entry of one step of a trip."""
+    return audit_entry(
+        at=event.at,
+        actor=event.actor,
+        gate_id=row.gate_id,
+        declaration_id=row.id,
+        subject="trip",
+        subject_id=str(row.id),
+        action=f"trip.{event.target}",
+        place=event.place,
+        reason=event.reason,
+        before={"status": before},
+        after={"status": event.target, **event.details},
+    )
+
+
+def audit_entry(**values: Any) -> dict[str, Any]:
+    """A log entry's columns, every optional one present (one INSERT takes many)."""
+    optional = ("gate_id", "declaration_id", "place", "reason", "before", "after")
+    return {name: None for name in optional} | values
+
+
+def timeline(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> list[StepRead]:
+    """The steps of a trip the actor may see, in order: who, when, where."""
+    with uow.reading():
+        _visible_trip(uow, actor, declaration_id)
+        return [StepRead.of(row) for row in uow.operations.steps_of([declaration_id])]
+
+
+def _visible_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
+    row = uow.declarations.get_visible(declaration_id, actor)
+    if row is None:
+        raise NotFound(f"declaration {declaration_id} does not exist")
+    return row
+
+
+# --- inspections ----------------------------------------------------------------------------
+
+
+def inspect(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    data: InspectionIn,
+    now: datetime | None = None,
+) -> InspectionRead:
+    """An agency's officer records pass, hold or fail; the trip follows what all the agencies
+    it needs have decided (cleared, held, rejected)."""
+    now = now or utcnow()
+    with uow:
+        row = _visible_trip(uow, actor, declaration_id)
+        if not actor.serves(row.gate_id, data.agency):
+            raise Forbidden(
+                Wording(
+                    "only an operator of {gate} in {agency} records its inspections",
+                    gate=row.gate_id,
+                    agency=data.agency,
+                )
+            )
+        _ensure_inspectable(row)
+        inspection = InspectionRow(
+            declaration_id=row.id,
+            gate_id=row.gate_id,
+            agency=data.agency,
+            outcome=data.outcome,
+            officer=actor.username,
+            note=data.note,
+            at=now,
+        )
+        uow.operations.add_inspection(inspection)
+        uow.operations.audit([_inspection_entry(row, inspection)])
+        for step in _steps_after_inspection(uow, row, actor, inspection):
+            uow.publish(step)
+        read = InspectionRead.model_validate(inspection)
+        uow.commit()
+        return read
+
+
+def _ensure_inspectable(row: DeclarationRow) -> None:
+    if row.status not in model.INSPECTABLE:
+        raise Conflict(Wording("a {status} trip is not waiting for inspection", status=row.status))
+
+
+def _steps_after_inspection(
+    uow: UnitOfWork, row: DeclarationRow, actor: Actor, inspection: InspectionRow
+) -> list[TripMoved]:
+    # Where the agencies' latest outcomes put the trip, as the steps that take it there.
+    latest = {i.agency: i.outcome for i in uow.operations.inspections_of(row.id)}
+    plan = model.inspection_plan(row_hs_codes(row))
+    verdict = plan.verdict(latest)
+    reason = f"{inspection.agency}: {inspection.note}" if inspection.note else inspection.agency
+
+    def step(target: str, why: str | None = None) -> TripMoved:
+        return TripMoved(row.id, target, actor.username, inspection.at, "inspection", why)
+
+    steps: list[TripMoved] = []
+    status = row.status
+    if status == "held" and verdict != "held" and verdict != "rejected":
+        steps.append(step(row.held_from or "inspection"))
+        status = row.held_from or "inspection"
+    if verdict == "rejected":
+        steps.append(step("rejected", reason))
+    elif verdict == "held" and status != "held":
+        steps.append(step("held", reason))
+    elif verdict == "cleared":
+        if status in ("at_gate",):
+            steps.append(step("inspection"))
+        steps.append(step("cleared"))
+    elif verdict is None and status == "at_gate":
+        steps.append(step("inspection"))
+    return steps
+
+
+def row_hs_codes(row: DeclarationRow) -> list[str]:
+    """The HS codes of a trip's goods lines."""
+    return [line.hs_code for line in row.goods]
+
+
+def _inspection_entry(row: DeclarationRow, inspection: InspectionRow) -> dict[str, Any]:
+    return audit_entry(
+        at=inspection.at,
+        actor=inspection.officer,
+        gate_id=row.gate_id,
+        declaration_id=row.id,
+        subject="inspection",
+        subject_id=str(row.id),
+        action=f"inspection.{inspection.outcome}",
+        place=inspection.agency,
+        reason=inspection.note or None,
+        after={"agency": inspection.agency, "outcome": inspection.outcome},
+    )
+
+
+# --- fees -----------------------------------------------------------------------------------
+
+
+@cache
+def tariffs() -> dict[str, fees.Tariff]:
+    """The gates' tariffs (the shipped Lạng Sơn 2025 tariff; read once per process)."""
+    return fees.shipped_tariffs()
+
+
+def trip_fee(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> FeeRead:
+    """What a trip the actor may see pays at its gate, and how the fee is made."""
+    with uow.reading():
+        return fee_of(_visible_trip(uow, actor, declaration_id))
+
+
+def fee_of(row: DeclarationRow) -> FeeRead:
+    """A trip's fee by its gate's tariff: its weight band, goods, direction, delivery mode."""
+    kg = fees.vehicle_kg(
+        sum(line.gross_kg for line in row.goods),
+        len(row.containers),
+        trailer=row.trailer_plate is not None,
+    )
+    found = fees.fee(
+        fees.tariff_for(tariffs(), row.gate_id),
+        vehicle_kg=kg,
+        hs_codes=row_hs_codes(row),
+        direction=row.direction,
+        delivery_mode=row.delivery_mode,
+    )
+    return FeeRead(
+        amount=found.amount,
+        currency=found.currency,
+        vehicle_kg=kg,
+        lines=[FeeLineRead.model_validate(line, from_attributes=True) for line in found.lines],
+    )
+
+
+# --- the audit log --------------------------------------------------------------------------
+
+
+def audit_log(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str | None,
+    declaration_id: uuid.UUID | None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[AuditRead]:
+    """The log by gate or trip: the authority reads every gate's, an operator their own."""
+    if actor.role == "operator":
+        if gate_id is None:
+            gate_id = actor.gate_id
+        if not actor.runs(gate_id):
+            raise Forbidden(f"operators read the log of their own gate ({actor.gate_id})")
+    elif actor.role != "authority":
+        raise Forbidden("the audit log is for the authority and the gate's operators")
+    with uow.reading():
+        rows = uow.operations.audit_entries(
+            gate_id=gate_id, declaration_id=declaration_id, limit=limit, offset=offset
+        )
+        return [AuditRead.model_validate(row) for row in rows]
+
+
+# --- the crossing log -----------------------------------------------------------------------
+
+
+def crossings(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str,
+    day_start: datetime,
+    direction: str | None = None,
+) -> list[CrossingRead]:
+    """The trucks that crossed the zero line at a gate in one local day, with the time they
+    passed each point, how long they took and what they paid."""
+    if not actor.oversees(gate_id):
+        raise Forbidden(f"only the authority and operators of {gate_id} read its crossings")
+    with uow.reading():
+        exits = uow.operations.exits_between(gate_id, day_start, day_start + DAY)
+        ids = [declaration_id for declaration_id, _ in exits]
+        trips = {row.id: row for row in uow.declarations.by_ids(ids)}
+        steps: dict[uuid.UUID, dict[str, datetime]] = {}
+        for step in uow.operations.steps_of(ids):
+            steps.setdefault(step.declaration_id, {})[step.action.removeprefix("trip.")] = step.at
+        found = []
+        for declaration_id, exited_at in exits:
+            trip = trips[declaration_id]
+            if direction is not None and trip.direction != direction:
+                continue
+            crossing = CrossingRead.of(trip, steps.get(declaration_id, {}), exited_at)
+            crossing.fee = fee_of(trip).amount
+            found.append(crossing)
+        return found
