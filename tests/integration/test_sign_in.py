@@ -151,7 +151,18 @@ def _sign_in(uow, username, password, demo_mode=True, address="192.0.2.1", hashi
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
 
 
-def test_failed_sign_ins_are_throttled_per_account_even_with_the_right_password(uow):
+@pytest.fixture
+def mid_window(monkeypatch):
+    """Sign-ins counted at one moment inside the current window: a burst that straddled the
+    quarter hour would start a fresh count half-way and never reach the limit."""
+    from smartgate.identity.model import ATTEMPT_WINDOW
+
+    now = utcnow()
+    start = now - (now - now.replace(minute=0, second=0, microsecond=0)) % ATTEMPT_WINDOW
+    monkeypatch.setattr(identity, "utcnow", lambda: start + ATTEMPT_WINDOW / 2)
+
+
+def test_failed_sign_ins_are_throttled_per_account_even_with_the_right_password(uow, mid_window):
     from smartgate.identity.model import ACCOUNT_ATTEMPTS
 
     for _ in range(ACCOUNT_ATTEMPTS):
@@ -163,7 +174,7 @@ def test_failed_sign_ins_are_throttled_per_account_even_with_the_right_password(
     assert _sign_in(uow, "driver2", "demo", address="192.0.2.7").access_token  # others go on
 
 
-def test_failed_sign_ins_are_throttled_per_address_across_accounts(uow):
+def test_failed_sign_ins_are_throttled_per_address_across_accounts(uow, mid_window):
     from smartgate.identity.model import ADDRESS_ATTEMPTS
 
     for i in range(ADDRESS_ATTEMPTS):
