@@ -381,7 +381,7 @@ def waiting_rows(index: int, truck: Truck, owner: int) -> tuple[tuple, ...]:
     vehicle = plate_key(tractor)
     arrived, slot = truck.arrived_at, truck.slot_start
     declaration = (
-        trip, QUEUE_GATE, DIRECTION, tractor, "Nguyễn Văn An", arrived, "declared", owner, DRIVER,
+        trip, QUEUE_GATE, DIRECTION, tractor, "Nguyễn Văn An", arrived, "waiting", owner, DRIVER,
         arrived, arrived, 1, "direct",
     )  # fmt: skip
     booked = slot is not None

@@ -8,8 +8,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, TextClause, bindparam, func, insert, select, text, true
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import (
+    Select,
+    Table,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.orm import Session
 
 from smartgate.db import (
     ScopeShape,
@@ -59,6 +70,42 @@ def _insert_all_postgresql() -> TextClause:
 
 
 _INSERT_ALL_POSTGRESQL = _insert_all_postgresql()
+
+
+@dataclass(frozen=True)
+class TripState:
+    """Where a trip is, as its steps need to know."""
+
+    id: uuid.UUID
+    gate_id: str
+    status: str
+    held_from: str | None
+    tractor_plate: str
+
+
+_DECLARATIONS = DeclarationRow.__table__
+_TRIP_STATE = (
+    select(
+        _DECLARATIONS.c.id, _DECLARATIONS.c.gate_id, _DECLARATIONS.c.status,
+        _DECLARATIONS.c.held_from, _DECLARATIONS.c.tractor_plate,
+    )
+    .where(_DECLARATIONS.c.id == bindparam("id"))
+    .with_for_update()
+)  # fmt: skip
+_SET_STATUS = (
+    update(_DECLARATIONS)
+    .where(_DECLARATIONS.c.id == bindparam("trip"))
+    .values(
+        status=bindparam("new_status"),
+        status_reason=bindparam("reason"),
+        held_from=bindparam("resumes_at"),
+        updated_at=bindparam("at"),
+    )
+)
+
+_MOVE_FROM = _SET_STATUS.where(_DECLARATIONS.c.status == bindparam("before")).returning(
+    _DECLARATIONS.c.gate_id
+)
 
 
 @dataclass(frozen=True)
@@ -181,16 +228,60 @@ class DeclarationRepository:
             for r in rows
         ]  # fmt: skip
 
-    def for_move(self, declaration_id: uuid.UUID) -> DeclarationRow | None:
-        """The declaration, locked, without its lines: a step of the trip changes only its
-        status (the one already in this session, if it is)."""
-        query = (
-            select(DeclarationRow)
-            .options(lazyload("*"))
-            .where(DeclarationRow.id == declaration_id)
-            .with_for_update()
+    def trip_state(self, declaration_id: uuid.UUID) -> TripState | None:
+        """Where a trip is, its row locked until the unit of work ends: every booking, call
+        and camera read asks, so plain columns on the session's connection, no ORM object."""
+        row = self.session.connection().execute(_TRIP_STATE, {"id": declaration_id}).first()
+        return None if row is None else TripState(*row)
+
+    def move_from(
+        self,
+        declaration_id: uuid.UUID,
+        before: str,
+        status: str,
+        *,
+        reason: str | None,
+        at: datetime,
+    ) -> str | None:
+        """Move a trip that is `before` to `status` in one statement; its gate, or None when it
+        was not `before` (nothing changed)."""
+        gate_id = self.session.connection().execute(
+            _MOVE_FROM,
+            {"trip": declaration_id, "before": before, "new_status": status, "reason": reason,
+             "resumes_at": None, "at": at},
+        ).scalar()  # fmt: skip
+        if gate_id is not None:
+            self._forget_status(declaration_id)
+        return gate_id
+
+    def set_status(
+        self,
+        declaration_id: uuid.UUID,
+        status: str,
+        *,
+        reason: str | None,
+        held_from: str | None,
+        at: datetime,
+    ) -> None:
+        """Move a trip (checked by the caller under trip_state's lock)."""
+        self.session.connection().execute(
+            _SET_STATUS,
+            {
+                "trip": declaration_id,
+                "new_status": status,
+                "reason": reason,
+                "resumes_at": held_from,
+                "at": at,
+            },
         )
-        return self.session.scalar(query)
+        self._forget_status(declaration_id)
+
+    def _forget_status(self, declaration_id: uuid.UUID) -> None:
+        # A copy of the row this session already holds reads the new status next time.
+        key = self.session.identity_key(DeclarationRow, declaration_id)
+        loaded = self.session.identity_map.get(key)
+        if loaded is not None:
+            self.session.expire(loaded, ["status", "status_reason", "held_from", "updated_at"])
 
     def page(
         self, actor: Actor, *, filters: DeclarationFilter, limit: int, offset: int

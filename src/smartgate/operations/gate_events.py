@@ -117,7 +117,7 @@ def settle(
 
 
 def _confirm(uow: UnitOfWork, actor: Actor, row: GateEventRow, declaration_id: uuid.UUID) -> None:
-    trip = uow.declarations.for_move(declaration_id)
+    trip = uow.declarations.trip_state(declaration_id)
     if trip is None or trip.gate_id != row.gate_id:
         raise ValidationFailed(
             [FieldError("declaration_id", f"no trip {declaration_id} at {row.gate_id}")]
@@ -290,7 +290,7 @@ def _act(uow: UnitOfWork, actor: Actor, row: GateEventRow, trip_id: uuid.UUID) -
 
 
 def _move(uow: UnitOfWork, actor: Actor, row: GateEventRow, trip_id: uuid.UUID) -> None:
-    trip = uow.declarations.for_move(trip_id)
+    trip = uow.declarations.trip_state(trip_id)
     if trip is None:
         raise NotFound(f"declaration {trip_id} does not exist")
     target = model.POINT_STEP[row.point]

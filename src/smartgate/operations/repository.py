@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from smartgate.operations.tables import AuditRow, GateEventRow, InspectionRow, YardVisitRow
 
 _AUDIT = AuditRow.__table__
+_ADD_AUDIT = insert(_AUDIT)
 
 
 class OperationsRepository:
@@ -25,8 +26,11 @@ class OperationsRepository:
 
     def audit(self, entries: Sequence[dict[str, Any]]) -> None:
         """Append entries to the log (one statement, in the caller's transaction)."""
-        if entries:
-            self.session.execute(insert(_AUDIT), list(entries))
+        # Core on the session's connection: a step is written on every booking and call.
+        if len(entries) == 1:
+            self.session.connection().execute(_ADD_AUDIT, entries[0])
+        elif entries:
+            self.session.connection().execute(_ADD_AUDIT, list(entries))
 
     def audit_entries(
         self,

@@ -21,7 +21,7 @@ from smartgate.operations.tables import InspectionRow
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
-from smartgate.shared.lifecycle import TripMoved, check_trip_move
+from smartgate.shared.lifecycle import TripMoved, check_trip_move, coming_to
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
@@ -34,29 +34,54 @@ DAY = timedelta(days=1)
 def follow_trip(uow: UnitOfWork, event: TripMoved) -> None:
     """Move the trip as a context said, and write the step into its timeline (the audit log),
     in the unit of work that moved it."""
-    row = uow.declarations.for_move(event.declaration_id)
-    if row is None:
+    usual = _usual_origin(event)
+    if usual is not None:
+        # Every booking and call takes this way: one guarded statement, no read before it.
+        gate_id = uow.declarations.move_from(
+            event.declaration_id, usual, event.target, reason=_kept_reason(event), at=event.at
+        )
+        if gate_id is not None:
+            uow.operations.audit([step_entry(event, gate_id, usual)])
+            return
+    trip = uow.declarations.trip_state(event.declaration_id)
+    if trip is None:
         raise NotFound(f"declaration {event.declaration_id} does not exist")
-    if event.only_from is not None and row.status not in event.only_from:
+    if event.only_from is not None and trip.status not in event.only_from:
         return
-    check_trip_move(row.status, event.target, row.held_from)
-    before = row.status
-    row.status = event.target
-    row.status_reason = event.reason if event.target in ("held", "rejected") else None
-    row.held_from = before if event.target == "held" else None
-    row.updated_at = event.at
-    uow.operations.audit([step_entry(row, before, event)])
+    check_trip_move(trip.status, event.target, trip.held_from)
+    uow.declarations.set_status(
+        trip.id,
+        event.target,
+        reason=_kept_reason(event),
+        held_from=trip.status if event.target == "held" else None,
+        at=event.at,
+    )
+    uow.operations.audit([step_entry(event, trip.gate_id, trip.status)])
 
 
-def step_entry(row: DeclarationRow, before: str, event: TripMoved) -> dict[str, Any]:
+def _usual_origin(event: TripMoved) -> str | None:
+    # The one state (a hold aside) a move can come from, when there is one: booked from
+    # declared, called from waiting, at the gate from called.
+    origins = set(coming_to(event.target)) - {"held"}
+    if event.only_from is not None:
+        origins &= event.only_from
+    return origins.pop() if len(origins) == 1 and event.target != "held" else None
+
+
+def _kept_reason(event: TripMoved) -> str | None:
+    # A trip keeps the reason only while it is held or rejected.
+    return event.reason if event.target in ("held", "rejected") else None
+
+
+def step_entry(event: TripMoved, gate_id: str, before: str) -> dict[str, Any]:
     """The audit entry of one step of a trip."""
     return audit_entry(
         at=event.at,
         actor=event.actor,
-        gate_id=row.gate_id,
-        declaration_id=row.id,
+        gate_id=gate_id,
+        declaration_id=event.declaration_id,
         subject="trip",
-        subject_id=str(row.id),
+        subject_id=str(event.declaration_id),
         action=f"trip.{event.target}",
         place=event.place,
         reason=event.reason,
