@@ -106,6 +106,10 @@ def test_a_truck_crosses_from_the_waiting_area_to_the_zero_line(uow):
     read, _ = _read(uow, "zero_line", "12C-345.67", 8100, lane="1119-X1")
     assert read.status == "matched"
     assert _status(uow, trip) == "exited"
+    # The other camera's frame of the same passage, a look-alike off: the same truck, which
+    # has left its cleared state behind.
+    frame, _ = _read(uow, "zero_line", "12C-34S.67", 8101, lane="1119-X1", event="zl-2")
+    assert frame.status == "matched" and frame.declaration_id == trip.id
 
     operator = actor(uow, "operator-huunghi")
     steps = operations.timeline(uow=uow, actor=operator, declaration_id=trip.id)

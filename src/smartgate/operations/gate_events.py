@@ -9,6 +9,8 @@ from smartgate.declarations.plates import plate_key
 from smartgate.declarations.repository import ExpectedTrip
 from smartgate.operations import model
 from smartgate.operations.matching import (
+    EDIT_COST,
+    Candidate,
     Decision,
     Expected,
     PlateIndex,
@@ -21,7 +23,6 @@ from smartgate.operations.schemas import GateEventIn, GateEventRead, ReviewIn
 from smartgate.operations.tables import GateEventRow, YardVisitRow
 from smartgate.queue.schemas import ArrivalIn
 from smartgate.queue.waiting_area import finish_entry, join_line
-from smartgate.registry.tables import GateRow
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import (
@@ -53,12 +54,15 @@ def record(
         known = uow.operations.event_by_key(data.gate_id, data.camera_id, data.event_id)
         if known is not None:
             return GateEventRead.model_validate(known), False
-        gate = _gate(uow, data.gate_id)
-        direction = _direction_at(gate, data.point, data.lane)
+        direction = _direction_at(uow, data.gate_id, data.point, data.lane)
         passage = _passage(uow, data)
-        reads = [Read(r.plate, r.confidence, tuple(r.containers)) for r in passage]
-        reads.append(Read(data.plate, data.confidence, tuple(data.containers)))
-        decision = _decide(uow, data.gate_id, data.point, direction, data.at, reads)
+        settled = _settled_frame(passage, data.plate)
+        if settled is not None:
+            decision = _as_settled(settled)
+        else:
+            reads = [Read(r.plate, r.confidence, tuple(r.containers)) for r in passage]
+            reads.append(Read(data.plate, data.confidence, tuple(data.containers)))
+            decision = _decide(uow, data.gate_id, data.point, direction, data.at, reads)
         row = _row(data, decision, now, passage)
         if not uow.operations.add_event(row):  # a concurrent retry stored it first
             stored = uow.operations.event_by_key(data.gate_id, data.camera_id, data.event_id)
@@ -131,17 +135,13 @@ def _confirm(uow: UnitOfWork, actor: Actor, row: GateEventRow, declaration_id: u
 # --- which trip a read is of ----------------------------------------------------------------
 
 
-def _gate(uow: UnitOfWork, gate_id: str) -> GateRow:
-    gate = uow.registry.get_gate(gate_id)
-    if gate is None:
-        raise ValidationFailed([FieldError("gate_id", f"gate {gate_id!r} does not exist")])
-    return gate
-
-
-def _direction_at(gate: GateRow, point: str, lane: str | None) -> str | None:
-    # A crossing lane goes one way; at a yard, `lane` names the yard, which serves both.
+def _direction_at(uow: UnitOfWork, gate_id: str, point: str, lane: str | None) -> str | None:
+    # A crossing lane goes one way; at a yard, `lane` names the yard, which serves both. The
+    # gate itself exists: the reader's account is bound to it.
     if lane is None:
         return None
+    gate = uow.registry.get_gate(gate_id)
+    assert gate is not None  # a gate-bound account's gate, by its foreign key
     if point in ("yard_in", "yard_out"):
         if lane not in {yard.code for yard in gate.yards}:
             raise ValidationFailed(
@@ -160,6 +160,22 @@ def _passage(uow: UnitOfWork, data: GateEventIn) -> list[GateEventRow]:
         data.gate_id, data.point, data.lane, data.at - model.PASSAGE, data.at + model.PASSAGE
     )
     return [row for row in near if distance(data.plate, row.plate) <= SAME_TRUCK]
+
+
+def _settled_frame(passage: list[GateEventRow], plate: str) -> GateEventRow | None:
+    # A later frame of a truck its passage already matched, read the same up to look-alikes:
+    # that truck, with no look-up (its trip has moved on and is no longer where it was read).
+    return next(
+        (r for r in passage if r.status in SETTLED and distance(plate, r.plate) < EDIT_COST),
+        None,
+    )
+
+
+def _as_settled(frame: GateEventRow) -> Decision:
+    candidates = tuple(
+        Candidate(c["declaration_id"], c["plate"], c["score"]) for c in frame.candidates
+    )
+    return Decision(str(frame.declaration_id), frame.score, candidates, automatic=True)
 
 
 def _decide(

@@ -10,9 +10,7 @@ from smartgate.shared.actor import AGENCIES
 from smartgate.shared.lifecycle import FINISHED, TRIP_TRANSITIONS
 
 Point = Literal["waiting_area_in", "gate_in", "yard_in", "yard_out", "zero_line"]
-POINTS: tuple[Point, ...] = ("waiting_area_in", "gate_in", "yard_in", "yard_out", "zero_line")
 Outcome = Literal["pass", "hold", "fail"]
-OUTCOMES: tuple[Outcome, ...] = ("pass", "hold", "fail")
 
 # Where a confident read at each point takes the trip (yard_out only ends the yard visit).
 POINT_STEP: dict[str, str | None] = {
@@ -64,10 +62,6 @@ class InspectionPlan:
             return "cleared"
         return None
 
-    def waiting_for(self, latest: Mapping[str, str]) -> tuple[str, ...]:
-        """The required agencies that have not passed the trip yet."""
-        return tuple(agency for agency in self.required if latest.get(agency) != "pass")
-
 
 def inspection_plan(
     hs_codes: Iterable[str], quarantine_chapters: Iterable[str] = QUARANTINE_CHAPTERS
@@ -82,17 +76,3 @@ def inspection_plan(
 def in_arrival_window(expected: datetime, at: datetime, valid_hours: int) -> bool:
     """Whether a truck declared for `expected` may be the one read at `at`."""
     return expected - EARLY <= at <= expected + timedelta(hours=valid_hours)
-
-
-def dwell(entered: datetime, left: datetime | None, now: datetime) -> timedelta:
-    """How long a truck stayed (or has stayed so far)."""
-    return (left or now) - entered
-
-
-def occupancy_level(trucks: int, capacity: int) -> str | None:
-    """A yard's warning: `full` at 100 %, `nearly_full` from 90 %, else None."""
-    if capacity <= 0 or trucks >= capacity:
-        return "full"
-    if trucks >= 0.9 * capacity:
-        return "nearly_full"
-    return None

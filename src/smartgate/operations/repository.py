@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,18 +37,15 @@ class OperationsRepository:
         *,
         gate_id: str | None = None,
         declaration_id: uuid.UUID | None = None,
-        subject: str | None = None,
         limit: int = 200,
         offset: int = 0,
     ) -> list[AuditRow]:
-        """Log entries, oldest first, by gate, trip and subject."""
+        """Log entries, oldest first, by gate and trip."""
         query = select(AuditRow)
         if gate_id is not None:
             query = query.where(AuditRow.gate_id == gate_id)
         if declaration_id is not None:
             query = query.where(AuditRow.declaration_id == declaration_id)
-        if subject is not None:
-            query = query.where(AuditRow.subject == subject)
         return list(self.session.scalars(query.order_by(AuditRow.id).limit(limit).offset(offset)))
 
     def steps_of(self, declaration_ids: Sequence[uuid.UUID]) -> list[AuditRow]:
@@ -167,20 +164,3 @@ class OperationsRepository:
     def add_visit(self, row: YardVisitRow) -> None:
         """A truck entered a yard."""
         self.session.add(row)
-
-    def visits(self, gate_id: str, since: datetime) -> list[YardVisitRow]:
-        """The yard visits of a gate still open or ended since `since`."""
-        query = select(YardVisitRow).where(
-            YardVisitRow.gate_id == gate_id,
-            (YardVisitRow.left_at.is_(None)) | (YardVisitRow.left_at >= since),
-        )
-        return list(self.session.scalars(query.order_by(YardVisitRow.entered_at)))
-
-    def occupancy(self, gate_id: str) -> dict[str, int]:
-        """Trucks in each yard of a gate now."""
-        query = (
-            select(YardVisitRow.yard_code, func.count())
-            .where(YardVisitRow.gate_id == gate_id, YardVisitRow.left_at.is_(None))
-            .group_by(YardVisitRow.yard_code)
-        )
-        return {code: count for code, count in self.session.execute(query)}

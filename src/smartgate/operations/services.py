@@ -180,7 +180,7 @@ def _steps_after_inspection(
     elif verdict == "held" and status != "held":
         steps.append(step("held", reason))
     elif verdict == "cleared":
-        if status in ("at_gate",):
+        if status == "at_gate":
             steps.append(step("inspection"))
         steps.append(step("cleared"))
     elif verdict is None and status == "at_gate":
