@@ -7,7 +7,7 @@ from typing import Any
 from smartgate.declarations.model import TractorChanged
 from smartgate.operations import services as operations
 from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
-from smartgate.queue import replanning
+from smartgate.queue import replanning, waiting_area
 from smartgate.queue import services as queue
 from smartgate.shared.lifecycle import TripMoved
 from smartgate.uow import UnitOfWork
@@ -17,7 +17,13 @@ HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
     CapacityDeclared: (replanning.follow_capacity,),
     StopsChanged: (replanning.follow_stops,),
     RulesChanged: (replanning.follow_rules,),
-    TripMoved: (operations.follow_trip,),
+    # The trip moves first: the queue then releases what a cancelled trip held, and tells the
+    # driver of the step it took.
+    TripMoved: (
+        operations.follow_trip,
+        waiting_area.release_cancelled_trip,
+        waiting_area.tell_the_driver,
+    ),
 }
 
 

@@ -6,8 +6,9 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from test_queue_services import NOW, SLOT, _capacity
+from test_queue_services import NOW, SLOT, _arrive, _book, _capacity
 
+from smartgate.declarations import amendments
 from smartgate.declarations import services as declarations
 from smartgate.operations import gate_events
 from smartgate.operations import services as operations
@@ -137,6 +138,35 @@ def test_a_truck_crosses_from_the_waiting_area_to_the_zero_line(uow):
         )
     logged = operations.audit_log(uow=uow, actor=operator, gate_id=None, declaration_id=trip.id)
     assert {e.subject for e in logged} == {"trip", "inspection"}
+
+    # The driver heard of each step after the call that concerns them, newest first.
+    told = waiting_area.notices(uow=uow, actor=actor(uow, "driver1"))
+    assert [n.kind for n in told][:3] == ["crossed", "cleared", "held"]
+    assert "seal broken" in told[2].message and PLATE in told[0].message
+
+
+def test_a_cancelled_trip_gives_back_its_hour_and_its_place_in_line(uow):
+    _capacity(uow, vn=2, cn=2)  # one booking an hour
+    booked = declare(uow, tractor_plate=PLATE)
+    booking = _book(uow, booked)
+    amendments.cancel(uow=uow, actor=actor(uow, "driver1"), declaration_id=booked.id)
+    driver = actor(uow, "driver1")
+    assert queue.get_booking(uow=uow, actor=driver, booking_id=booking.id).status == "cancelled"
+    # The hour is free again for another truck, and the vehicle may book another trip.
+    assert _book(uow, declare(uow, tractor_plate="12C-111.11")).status == "active"
+    assert _book(uow, declare(uow, tractor_plate=PLATE), slot=SLOT + timedelta(hours=1)).status == (
+        "active"
+    )
+
+    waiting = declare(uow, tractor_plate="12C-222.22")
+    entry = _arrive(uow, waiting)
+    amendments.cancel(uow=uow, actor=actor(uow, "driver1"), declaration_id=waiting.id)
+    board = waiting_area.board(
+        uow=uow, actor=actor(uow, "operator-huunghi"), gate_id="huu-nghi", direction="export",
+        now=NOW,
+    )  # fmt: skip
+    assert board.waiting == 0 and entry.id not in {e.id for e in board.next_up}
+    assert _status(uow, waiting) == "cancelled"
 
 
 def test_an_unsure_read_waits_for_an_operator_who_settles_it(uow):

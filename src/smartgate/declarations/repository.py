@@ -81,13 +81,14 @@ class TripState:
     status: str
     held_from: str | None
     tractor_plate: str
+    owner_id: int
 
 
 _DECLARATIONS = DeclarationRow.__table__
 _TRIP_STATE = (
     select(
         _DECLARATIONS.c.id, _DECLARATIONS.c.gate_id, _DECLARATIONS.c.status,
-        _DECLARATIONS.c.held_from, _DECLARATIONS.c.tractor_plate,
+        _DECLARATIONS.c.held_from, _DECLARATIONS.c.tractor_plate, _DECLARATIONS.c.owner_id,
     )
     .where(_DECLARATIONS.c.id == bindparam("id"))
     .with_for_update()

@@ -490,6 +490,17 @@ NOTICE_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "booking_held": ("held", "{plate}: booking held: {reason}"),
     "booking_released": ("released", "{plate}: booking active again"),
+    "trip_held": ("held", "{plate} held at the gate: {reason}"),
+    "trip_rejected": ("rejected", "{plate} refused at the gate and sent back: {reason}"),
+    "trip_cleared": ("cleared", "{plate} cleared by every agency: go on to the zero line"),
+    "trip_exited": ("crossed", "{plate} crossed the border"),
+}
+# The trip's steps after the call that its driver hears of, and what they hear.
+TRIP_NOTICES = {
+    "held": "trip_held",
+    "rejected": "trip_rejected",
+    "cleared": "trip_cleared",
+    "exited": "trip_exited",
 }
 TIME_PARAMETERS = frozenset({"slot", "new_slot"})  # stored as ISO text, shown on a clock
 
@@ -506,6 +517,15 @@ def notice_wording(text_id: str, params: dict[str, Any]) -> Wording:
 def called_text(lane: str | None) -> tuple[str, dict[str, Any]]:
     """The notice that calls a truck to the border (to a lane, when one is named)."""
     return ("called_to_lane", {"lane": lane}) if lane else ("called", {})
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Whom a notice about a trip reaches, when no booking or place in line carries it."""
+
+    declaration_id: uuid.UUID
+    owner_id: int
+    plate: str
 
 
 def notice(row: Any, text_id: str, now: datetime, **params: Any) -> dict[str, Any]:

@@ -104,6 +104,21 @@ class QueueRepository:
             )
         )
 
+    def live_booking_of_trip(self, declaration_id: uuid.UUID) -> BookingRow | None:
+        """The trip's active or held booking, locked, if it has one."""
+        query = select(BookingRow).where(
+            BookingRow.declaration_id == declaration_id, BookingRow.status.in_(LIVE_STATUSES)
+        )
+        return self.session.scalar(query.with_for_update())
+
+    def entry_in_queue_of_trip(self, declaration_id: uuid.UUID) -> QueueEntryRow | None:
+        """The trip's place in a waiting area, if it has one."""
+        query = select(QueueEntryRow).where(
+            QueueEntryRow.declaration_id == declaration_id,
+            QueueEntryRow.status.in_(IN_QUEUE_STATUSES),
+        )
+        return self.session.scalar(query)
+
     def follow_vehicle(self, declaration_id: uuid.UUID, vehicle_key: str, plate: str) -> None:
         """Give a trip's live booking and place in line its new vehicle (the one-per-vehicle
         indexes speak at once: IntegrityError)."""

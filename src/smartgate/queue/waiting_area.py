@@ -440,3 +440,38 @@ def notices(*, uow: UnitOfWork, actor: Actor) -> list[NoticeRead]:
     """The newest messages about the actor's trucks."""
     with uow:
         return [NoticeRead.model_validate(n) for n in uow.queue.notices_of(actor)]
+
+
+# --- following the trip ---------------------------------------------------------------------
+
+
+def release_cancelled_trip(uow: UnitOfWork, event: TripMoved) -> None:
+    """A cancelled trip gives back its booked hour and its place in line, in the unit of work
+    that cancelled it, so neither blocks the vehicle or the hour any longer."""
+    if event.target != "cancelled":
+        return
+    booking = uow.queue.live_booking_of_trip(event.declaration_id)
+    if booking is not None:
+        uow.queue.release_place(booking.gate_id, booking.direction, booking.slot_start)
+        model.move_booking(booking, "cancelled", "trip cancelled")
+        booking.cancelled_at = event.at
+    entry = uow.queue.entry_in_queue_of_trip(event.declaration_id)
+    if entry is not None:
+        with editing(uow, entry.gate_id, entry.direction, event.at) as board:
+            row = uow.queue.entry_for_update(entry.id)
+            assert row is not None  # entries are never deleted
+            model.move_entry(row, "left", left_at=event.at)
+            board.leave(str(row.id))
+
+
+def tell_the_driver(uow: UnitOfWork, event: TripMoved) -> None:
+    """The driver hears of the steps that concern them after the call (held and why, refused,
+    cleared, crossed), once the trip has taken the step."""
+    text_id = model.TRIP_NOTICES.get(event.target)
+    if text_id is None:
+        return
+    trip = uow.declarations.trip_state(event.declaration_id)
+    if trip is None or trip.status != event.target:
+        return  # the step did not apply (the trip was elsewhere): nothing to tell
+    addressee = model.Addressee(trip.id, trip.owner_id, trip.tractor_plate)
+    uow.queue.add_notices([notice(addressee, text_id, event.at, reason=event.reason or "")])
