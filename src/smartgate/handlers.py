@@ -9,6 +9,7 @@ from smartgate.operations import services as operations
 from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
 from smartgate.queue import replanning, waiting_area
 from smartgate.queue import services as queue
+from smartgate.shared.audit import Changed
 from smartgate.shared.lifecycle import TripMoved
 from smartgate.uow import UnitOfWork
 
@@ -19,6 +20,7 @@ HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
     RulesChanged: (replanning.follow_rules,),
     # The trip moves first: the queue then releases what a cancelled trip held, and tells the
     # driver of the step it took.
+    Changed: (operations.record_change,),
     TripMoved: (
         operations.follow_trip,
         waiting_area.release_cancelled_trip,

@@ -6,16 +6,19 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from test_queue_services import NOW, SLOT, _arrive, _book, _capacity
+from test_queue_services import NOW, SLOT, _arrive, _book, _capacity, _rules
 
 from smartgate.declarations import amendments
 from smartgate.declarations import services as declarations
+from smartgate.identity import services as identity
 from smartgate.operations import gate_events
 from smartgate.operations import services as operations
 from smartgate.operations.schemas import GateEventIn, InspectionIn, ReviewIn
+from smartgate.policy import services as policy
+from smartgate.policy.schemas import SuspensionIn
 from smartgate.queue import services as queue
 from smartgate.queue import waiting_area
-from smartgate.queue.schemas import BookingCreate, CallNextIn
+from smartgate.queue.schemas import BookingCreate, BookingMove, CallNextIn
 from smartgate.shared.clock import VN_TZ
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
 
@@ -210,3 +213,67 @@ def test_the_audit_log_refuses_to_be_rewritten(uow):
     for statement in ("UPDATE audit_log SET actor = 'y'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), uow.session.begin_nested():
             uow.session.execute(text(statement))
+
+
+def _logged(uow, **where):
+    authority = actor(uow, "authority-vn")
+    return operations.audit_log(
+        uow=uow, actor=authority, gate_id=where.get("gate_id"), declaration_id=where.get("trip")
+    )
+
+
+def test_policy_bookings_places_in_line_and_accounts_are_in_the_audit_log(uow):
+    _capacity(uow, vn=10, cn=8)
+    _capacity(uow, vn=6, cn=8)
+    declared = [e for e in _logged(uow, gate_id="huu-nghi") if e.action == "capacity.declared"]
+    assert len(declared) == 4 and declared[-2].actor == "authority-vn"
+    # The second VN figure names the first as what it replaced.
+    vn_again = [e for e in declared if e.after["side"] == "VN"][-1]
+    assert set(vn_again.before.values()) == {10} and vn_again.after["trucks_per_hour"] == 6
+
+    _rules(uow, max_reschedules=5)
+    rules = [e for e in _logged(uow, gate_id="huu-nghi") if e.subject == "rules"][-1]
+    assert rules.after["max_reschedules"] == 5 and rules.before["max_reschedules"] != 5
+
+    trip = declare(uow, tractor_plate=PLATE, goods=[goods("080390")])
+    booking = _book(uow, trip)
+    driver = actor(uow, "driver1")
+    queue.move(
+        uow=uow, actor=driver, booking_id=booking.id,
+        data=BookingMove(slot_start=SLOT + timedelta(hours=1)), now=NOW,
+    )  # fmt: skip
+    waiting = declare(uow, tractor_plate="12C-222.22", goods=[goods("080390")])
+    _arrive(uow, waiting)
+    authority = actor(uow, "authority-vn")
+    flood = policy.suspend(
+        uow=uow, actor=authority, data=SuspensionIn(reason="flood", gate_id="huu-nghi"), now=NOW
+    )
+    policy.lift(uow=uow, actor=authority, suspension_id=flood.id, now=NOW + timedelta(minutes=5))
+    queue.cancel(uow=uow, actor=driver, booking_id=booking.id, now=NOW + timedelta(minutes=6))
+
+    booked = [(e.action, e.before, e.after) for e in _logged(uow, trip=trip.id)]
+    assert booked[0][0] == "trip.booked" and booked[0][2]["booking_id"] == str(booking.id)
+    actions = [action for action, _, _ in booked]
+    assert actions[1:] == [
+        "booking.moved", "booking.held", "booking.released", "booking.cancelled", "trip.declared",
+    ]  # fmt: skip
+    assert booked[1][1]["slot_start"] != booked[1][2]["slot_start"]
+    in_line = [e.action for e in _logged(uow, trip=waiting.id)]
+    assert in_line == ["trip.waiting", "queue_entry.held", "queue_entry.waiting"]
+    lifted = [e for e in _logged(uow, gate_id="huu-nghi") if e.subject == "suspension"]
+    assert [e.action for e in lifted] == ["suspension.set", "suspension.lifted"]
+    assert lifted[1].before["ends_at"] is None and lifted[1].after["ends_at"] is not None
+
+    identity.create_user(
+        uow=uow,
+        new=identity.NewUser("officer9", "long enough pass 9", "operator", "Officer Nine",
+                             gate_id="huu-nghi", agencies=("customs",)),
+        by="root (cli)",
+    )  # fmt: skip
+    identity.disable_user(uow=uow, username="officer9", token_minutes=60, by="root (cli)")
+    accounts = [e for e in _logged(uow, gate_id="huu-nghi") if e.subject_id == "officer9"]
+    assert [(e.action, e.actor) for e in accounts] == [
+        ("user.created", "root (cli)"), ("user.disabled", "root (cli)"),
+    ]  # fmt: skip
+    assert accounts[1].before["active"] and not accounts[1].after["active"]
+    assert "password" not in str(accounts[0].after)

@@ -23,6 +23,7 @@ from smartgate.identity.security import (
 )
 from smartgate.identity.tables import UserRow
 from smartgate.shared.actor import AGENCIES, Actor
+from smartgate.shared.audit import Changed
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import (
     Conflict,
@@ -54,6 +55,8 @@ class NewUser:
 
 
 DEMO_PASSWORD = "demo"
+# Who the audit log names for an account change when the caller does not say (the CLI does).
+ADMINISTRATOR = "administrator"
 DEMO_USERS = (
     NewUser("driver1", DEMO_PASSWORD, "driver", "Nguyễn Văn An"),
     NewUser("driver2", DEMO_PASSWORD, "driver", "Hoàng Văn Bình"),
@@ -84,7 +87,9 @@ DEMO_USERS = (
 # --- users ------------------------------------------------------------------------------
 
 
-def create_user(*, uow: UnitOfWork, new: NewUser, demo: bool = False) -> UserRead:
+def create_user(
+    *, uow: UnitOfWork, new: NewUser, demo: bool = False, by: str = ADMINISTRATOR
+) -> UserRead:
     """Create a user with an argon2 hash; Conflict when the name is taken. A user made in
     demo mode is a demo account: it signs in only while the instance runs in demo mode."""
     errors = model.check_new_user(
@@ -105,6 +110,8 @@ def create_user(*, uow: UnitOfWork, new: NewUser, demo: bool = False) -> UserRea
             raise ValidationFailed([FieldError("gate_id", f"gate {new.gate_id!r} does not exist")])
         row = _row(new, demo=demo)
         uow.users.add(row)
+        uow.session.flush()
+        _user_changed(uow, row, "user.created", by, None)
         uow.commit()
         return UserRead.model_validate(row)
 
@@ -133,24 +140,36 @@ def ensure_demo_users(*, uow: UnitOfWork) -> list[str]:
         existing = uow.users.by_usernames([u.username for u in DEMO_USERS])
         missing = [u for u in DEMO_USERS if u.username not in existing]
         for new in missing:
-            uow.users.add(_row(new, demo=True))
+            row = _row(new, demo=True)
+            uow.users.add(row)
+            _user_changed(uow, row, "user.created", "smartgate (demo)", None)
         uow.commit()
     return [u.username for u in missing]
 
 
-def disable_user(*, uow: UnitOfWork, username: str, token_minutes: int) -> UserRead:
+def disable_user(
+    *, uow: UnitOfWork, username: str, token_minutes: int, by: str = ADMINISTRATOR
+) -> UserRead:
     """Switch an account off: it cannot sign in, and its tokens stop working at once."""
     now = utcnow()
     with uow:
         row = _user_for_update(uow, username)
+        before = UserRead.model_validate(row)
         row.active = False
         _void_tokens_of(uow, row, now, token_minutes)
+        _user_changed(uow, row, "user.disabled", by, before)
         uow.commit()
         return UserRead.model_validate(row)
 
 
 def set_password(
-    *, uow: UnitOfWork, username: str, password: str, demo: bool, token_minutes: int
+    *,
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    demo: bool,
+    token_minutes: int,
+    by: str = ADMINISTRATOR,
 ) -> UserRead:
     """Give an account a new password and switch it on; its earlier tokens stop working. Set
     outside demo mode, it also makes a demo account a real one."""
@@ -160,20 +179,31 @@ def set_password(
     now = utcnow()
     with uow:
         row = _user_for_update(uow, username)
+        before = UserRead.model_validate(row)
         row.password_hash = hash_password(password)
         row.active, row.tokens_after = True, now
         row.demo = row.demo and demo
         _void_tokens_of(uow, row, now, token_minutes)
+        # The log says the password changed, never what it is.
+        _user_changed(uow, row, "user.password_set", by, before)
         uow.commit()
         return UserRead.model_validate(row)
 
 
-def delete_user(*, uow: UnitOfWork, username: str, token_minutes: int) -> None:
+def delete_user(
+    *, uow: UnitOfWork, username: str, token_minutes: int, by: str = ADMINISTRATOR
+) -> None:
     """Delete an account that never declared anything; its tokens stop working at once."""
     now = utcnow()
     with uow:
         row = _user_for_update(uow, username)
         _void_tokens_of(uow, row, now, token_minutes)
+        uow.publish(
+            Changed(
+                "user", username, "user.deleted", by, now, row.gate_id,
+                before=UserRead.model_validate(row).model_dump(mode="json"),
+            )
+        )  # fmt: skip
         try:
             uow.users.remove(row)
         except IntegrityError as exc:  # trips or bookings refer to the account
@@ -181,6 +211,19 @@ def delete_user(*, uow: UnitOfWork, username: str, token_minutes: int) -> None:
                 f"{username} has trips or bookings on record; disable the account instead"
             ) from exc
         uow.commit()
+
+
+def _user_changed(
+    uow: UnitOfWork, row: UserRow, action: str, by: str, before: UserRead | None
+) -> None:
+    # Who changed which account, and how: the account's public fields (no password hash).
+    uow.publish(
+        Changed(
+            "user", row.username, action, by, utcnow(), row.gate_id,
+            before=before.model_dump(mode="json") if before else None,
+            after=UserRead.model_validate(row).model_dump(mode="json"),
+        )
+    )  # fmt: skip
 
 
 def _user_for_update(uow: UnitOfWork, username: str) -> UserRow:

@@ -70,7 +70,8 @@ class InspectionIn(BaseModel):
 
     agency: Agency
     outcome: Outcome
-    note: str = Field(default="", max_length=500)
+    # A held or refused trip carries "<agency>: <note>" in a 300-character column.
+    note: str = Field(default="", max_length=280)
 
 
 class InspectionRead(BaseModel):

@@ -1,6 +1,7 @@
 """Operations use-cases: a trip's steps and timeline, inspections, fees, the crossing log and
 the audit log."""
 
+import dataclasses
 import uuid
 from datetime import datetime, timedelta
 from functools import cache
@@ -19,6 +20,7 @@ from smartgate.operations.schemas import (
 )
 from smartgate.operations.tables import InspectionRow
 from smartgate.shared.actor import Actor
+from smartgate.shared.audit import Changed
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.shared.lifecycle import TripMoved, check_trip_move, coming_to
@@ -88,6 +90,11 @@ def step_entry(event: TripMoved, gate_id: str, before: str) -> dict[str, Any]:
         before={"status": before},
         after={"status": event.target, **event.details},
     )
+
+
+def record_change(uow: UnitOfWork, event: Changed) -> None:
+    """Write a change any context made into the audit log, in the unit of work that made it."""
+    uow.operations.audit([audit_entry(**dataclasses.asdict(event))])
 
 
 def audit_entry(**values: Any) -> dict[str, Any]:

@@ -69,7 +69,8 @@ class SuspensionIn(BaseModel):
 
     model_config = _STRICT
 
-    reason: str = Field(min_length=3, max_length=300)
+    # Held trucks carry "suspended: <reason>" in a 300-character column.
+    reason: str = Field(min_length=3, max_length=280)
     gate_id: str | None = Field(default=None, max_length=40)
     direction: Direction | None = None
     hs_prefixes: list[HSPrefix] = Field(default=[], max_length=50)

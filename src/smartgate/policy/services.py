@@ -19,6 +19,7 @@ from smartgate.policy.schemas import (
 )
 from smartgate.policy.tables import SuspensionRow
 from smartgate.shared.actor import Actor
+from smartgate.shared.audit import Changed
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.shared.validation import FieldError, ValidationFailed
@@ -52,6 +53,7 @@ def declare_capacity(
         hours = _utc_hours(day, side, data.from_hour, data.to_hour)
         # A dated figure is stored per UTC date; a standing one holds for every day.
         by_day = _by_utc_day(hours) if data.day else {None: [h.hour for h in hours]}
+        replaced = _declared_hours(figures, side, data.lane, by_day)
         for utc_day, utc_hours in by_day.items():
             uow.policy.replace_capacity(
                 gate_id=gate_id,
@@ -65,6 +67,13 @@ def declare_capacity(
             )
         uow.session.flush()
         uow.publish(CapacityDeclared(gate_id, data.direction, before, actor, now))
+        uow.publish(
+            Changed(
+                "capacity", f"{gate_id}/{data.direction}/{side}", "capacity.declared",
+                actor.username, now, gate_id,
+                before=replaced, after=data.model_dump(mode="json") | {"side": side},
+            )
+        )  # fmt: skip
         result = _capacity_day(uow, gate_id, data.direction, day, side)
         uow.commit()
         return result
@@ -109,6 +118,7 @@ def suspend(
         uow.policy.add_suspension(row)
         uow.publish(StopsChanged(row.gate_id, row.direction, actor, now))
         read = SuspensionRead.model_validate(row)
+        uow.publish(_suspension_changed(read, "suspension.set", actor, now, None))
         uow.commit()
         return read
 
@@ -127,9 +137,11 @@ def lift(
             raise Conflict(
                 f"suspension {suspension_id} already ended at {row.ends_at:%Y-%m-%d %H:%M} UTC"
             )
+        before = SuspensionRead.model_validate(row)
         row.ends_at, row.lifted_by = max(now, row.starts_at), actor.username
         uow.publish(StopsChanged(row.gate_id, row.direction, actor, now))
         read = SuspensionRead.model_validate(row)
+        uow.publish(_suspension_changed(read, "suspension.lifted", actor, now, before))
         uow.commit()
         return read
 
@@ -157,14 +169,43 @@ def set_gate_rules(
     now = now or utcnow()
     _ensure_authority(actor)
     with uow:
-        _rules_of_gate(uow, gate_id)
+        before = GateRulesIO.model_validate(_rules_of_gate(uow, gate_id))
         values = data.model_dump()
         values["priority_order"] = tuple(values["priority_order"])
         uow.policy.save_rules(gate_id, policy.GateRules(**values), by=actor.username, at=now)
         uow.session.flush()
         uow.publish(RulesChanged(gate_id, actor, now))
+        uow.publish(
+            Changed(
+                "rules", gate_id, "rules.changed", actor.username, now, gate_id,
+                before=before.model_dump(mode="json"), after=data.model_dump(mode="json"),
+            )
+        )  # fmt: skip
         uow.commit()
         return data
+
+
+def _declared_hours(
+    figures: list[policy.CapacityFigure], side: str, lane: str, by_day: dict[date | None, list[int]]
+) -> dict[str, int]:
+    # What the side had declared for the hours a new declaration replaces, for the audit log.
+    return {
+        f"{figure.day or 'every day'} {figure.hour_utc:02d}:00 UTC": figure.trucks_per_hour
+        for figure in figures
+        if figure.side == side
+        and figure.lane == lane
+        and figure.hour_utc in by_day.get(figure.day, ())
+    }
+
+
+def _suspension_changed(
+    read: SuspensionRead, action: str, actor: Actor, now: datetime, before: SuspensionRead | None
+) -> Changed:
+    return Changed(
+        "suspension", str(read.id), action, actor.username, now, read.gate_id,
+        before=before.model_dump(mode="json") if before else None,
+        after=read.model_dump(mode="json"), reason=read.reason,
+    )  # fmt: skip
 
 
 def check_date(day: date, field: str, now: datetime) -> None:

@@ -13,7 +13,7 @@ from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
 from smartgate.queue import model
 from smartgate.queue.boards import editing
 from smartgate.queue.model import notice
-from smartgate.queue.services import cargo_of, unbooked
+from smartgate.queue.services import booking_changed, cargo_of, unbooked
 from smartgate.queue.tables import BookingRow
 from smartgate.queue.waiting_area import sync_holds
 from smartgate.registry.model import DIRECTIONS
@@ -93,10 +93,16 @@ def _move_forward(
         quota = model.booking_quota(capacity(candidate), share)
         if quota and uow.queue.take_place(row.gate_id, row.direction, candidate, quota):
             row.slot_start = candidate
+            uow.publish(
+                booking_changed(
+                    row, "booking.moved", "smartgate", now, {"slot_start": slot.isoformat()}
+                )
+            )
             return notice(row, "moved", now, slot=slot, new_slot=candidate)
         candidate += model.SLOT
     # Displaced, not held: the vehicle is free to book again at once.
     model.move_booking(row, "displaced", "capacity reduced; no free hour in the window")
+    uow.publish(booking_changed(row, "booking.displaced", "smartgate", now, "active"))
     uow.publish(unbooked(row.declaration_id, "smartgate", now, "capacity reduced"))
     return notice(row, "displaced", now, slot=slot)
 
@@ -134,6 +140,8 @@ def _sync_booking_holds(uow: UnitOfWork, actor: Actor, gate_id: str, now: dateti
         if reason and row.status == "active":
             model.move_booking(row, "held", reason)
             uow.queue.add_notices([notice(row, "booking_held", now, reason=reason)])
+            uow.publish(booking_changed(row, "booking.held", actor.username, now, "active"))
         elif not reason and row.status == "held":
             model.move_booking(row, "active")
             uow.queue.add_notices([notice(row, "booking_released", now)])
+            uow.publish(booking_changed(row, "booking.released", actor.username, now, "held"))

@@ -26,6 +26,7 @@ from smartgate.queue.schemas import (
 )
 from smartgate.queue.tables import LIVE_STATUSES, BookingRow
 from smartgate.shared.actor import Actor
+from smartgate.shared.audit import Changed
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import (
     Conflict,
@@ -115,11 +116,21 @@ def book(
             slot = as_utc(data.slot_start)
             booking = _booking(uow, actor, trip, vehicle, record, gate, slot, now)
             # A truck already in line stays waiting: its booking is used when it is called.
-            uow.publish(
-                TripMoved(
-                    trip.id, "booked", actor.username, now, slot.isoformat(), only_from=DECLARED
-                )
-            )
+            # The trip's step carries the booking into the audit log; a waiting trip takes no
+            # step, so the log hears of its booking on its own.
+            made = {"booking_id": str(booking["id"]), "slot_start": slot.isoformat()}
+            if trip.status in DECLARED:
+                step = TripMoved(
+                    trip.id, "booked", actor.username, now, slot.isoformat(), details=made,
+                    only_from=DECLARED,
+                )  # fmt: skip
+                uow.publish(step)
+            else:
+                made_while_waiting = Changed(
+                    "booking", made["booking_id"], "booking.made", actor.username, now,
+                    trip.gate_id, trip.id, after=made | {"status": "active"},
+                )  # fmt: skip
+                uow.publish(made_while_waiting)
             uow.commit()
             return BookingRead.model_validate(booking)
     except DomainError:
@@ -220,6 +231,12 @@ def move(
         _check_crossing_allowed(gate, trip, slot)
         _take_place(uow, gate, row.gate_id, row.direction, slot)
         uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
+        uow.publish(
+            booking_changed(
+                row, "booking.moved", actor.username, now,
+                {"slot_start": row.slot_start.isoformat()}, {"slot_start": slot.isoformat()},
+            )
+        )  # fmt: skip
         row.slot_start, row.reschedules = slot, row.reschedules + 1
         uow.commit()
         return BookingRead.model_validate(row)
@@ -233,11 +250,30 @@ def cancel(
     with uow:
         row = _changeable_booking(uow, actor, booking_id)
         uow.queue.release_place(row.gate_id, row.direction, row.slot_start)
+        before = row.status
         model.move_booking(row, "cancelled")
         row.cancelled_at = now
+        uow.publish(booking_changed(row, "booking.cancelled", actor.username, now, before))
         uow.publish(unbooked(row.declaration_id, actor.username, now, "booking cancelled"))
         uow.commit()
         return BookingRead.model_validate(row)
+
+
+def booking_changed(
+    row: BookingRow,
+    action: str,
+    actor: str,
+    now: datetime,
+    before: str | dict[str, Any] | None,
+    after: dict[str, Any] | None = None,
+) -> Changed:
+    """A booking's change as the audit log keeps it (a bare state stands for its status)."""
+    return Changed(
+        "booking", str(row.id), action, actor, now, row.gate_id, row.declaration_id,
+        before={"status": before} if isinstance(before, str) else before,
+        after=after or {"status": row.status, "slot_start": row.slot_start.isoformat()},
+        reason=row.hold_reason,
+    )  # fmt: skip
 
 
 def unbooked(declaration_id: uuid.UUID, actor: str, now: datetime, reason: str) -> TripMoved:

@@ -19,10 +19,11 @@ from smartgate.queue.schemas import (
     QueueEntryRead,
     WaitTime,
 )
-from smartgate.queue.services import cargo_of, check_still_valid, entry_cargo
+from smartgate.queue.services import booking_changed, cargo_of, check_still_valid, entry_cargo
 from smartgate.queue.tables import QueueEntryRow
 from smartgate.registry.model import DIRECTIONS, is_open
 from smartgate.shared.actor import Actor
+from smartgate.shared.audit import Changed
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.shared.lifecycle import TripMoved
@@ -78,7 +79,10 @@ def join_line(
         if reason is None:
             board.join(as_waiting(row), now)
         read = _read(board, row, now)
-    uow.publish(TripMoved(trip.id, "waiting", actor.username, now, place or "waiting_area"))
+    joined = {"entry_id": str(row.id), "entry_status": row.status}
+    uow.publish(
+        TripMoved(trip.id, "waiting", actor.username, now, place or "waiting_area", details=joined)
+    )
     return read
 
 
@@ -100,7 +104,12 @@ def call_next(
                 raise Conflict(Wording("the waiting area changed meanwhile; call again"))
             reads = [_read(board, row, now) for row in rows]
         for row in rows:
-            uow.publish(TripMoved(row.declaration_id, "called", actor.username, now, data.lane))
+            called = {"entry_id": str(row.id)}
+            uow.publish(
+                TripMoved(
+                    row.declaration_id, "called", actor.username, now, data.lane, details=called
+                )
+            )
         uow.commit()
         return reads
 
@@ -243,6 +252,7 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
         if change is None:
             continue
         hold, reason = change
+        before = row.status
         if hold:
             board.leave(str(row.id))
             model.move_entry(row, "held", hold_reason=reason)
@@ -251,6 +261,7 @@ def sync_holds(uow: UnitOfWork, board: Board, gate_id: str, direction: str, now:
             model.move_entry(row, "waiting", hold_reason=None)
             board.join(as_waiting(row), now)
             changed.append(notice(row, "entry_released", now))
+        uow.publish(entry_changed(row, "smartgate", now, before))
     uow.queue.add_notices(changed)
     board.synced_at = now
 
@@ -453,15 +464,28 @@ def release_cancelled_trip(uow: UnitOfWork, event: TripMoved) -> None:
     booking = uow.queue.live_booking_of_trip(event.declaration_id)
     if booking is not None:
         uow.queue.release_place(booking.gate_id, booking.direction, booking.slot_start)
+        before = booking.status
         model.move_booking(booking, "cancelled", "trip cancelled")
         booking.cancelled_at = event.at
+        uow.publish(booking_changed(booking, "booking.cancelled", event.actor, event.at, before))
     entry = uow.queue.entry_in_queue_of_trip(event.declaration_id)
     if entry is not None:
         with editing(uow, entry.gate_id, entry.direction, event.at) as board:
             row = uow.queue.entry_for_update(entry.id)
             assert row is not None  # entries are never deleted
+            before = row.status
             model.move_entry(row, "left", left_at=event.at)
             board.leave(str(row.id))
+        uow.publish(entry_changed(row, event.actor, event.at, before))
+
+
+def entry_changed(row: QueueEntryRow, actor: str, now: datetime, before: str) -> Changed:
+    """A place in line's change as the audit log keeps it."""
+    return Changed(
+        "queue_entry", str(row.id), f"queue_entry.{row.status}", actor, now, row.gate_id,
+        row.declaration_id, before={"status": before}, after={"status": row.status},
+        reason=row.hold_reason,
+    )  # fmt: skip
 
 
 def tell_the_driver(uow: UnitOfWork, event: TripMoved) -> None:
