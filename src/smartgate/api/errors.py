@@ -64,7 +64,8 @@ def problem(error: FieldError) -> dict[str, Any]:
     """One field error in the 422 body, readable and also in FastAPI's usual shape."""
     loc: list[str | int] = ["body"]
     if error.field != "body":
-        loc += [int(p) if p.isdigit() else p for p in error.field.split(".")]
+        # isdigit() also takes '²', which int() refuses: a key the client made up stays text.
+        loc += [int(p) if p.isdecimal() else p for p in error.field.split(".")]
     return {
         "field": error.field,
         "message": error.message,

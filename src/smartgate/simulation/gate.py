@@ -290,7 +290,9 @@ class GateModel:
             yield max(arrived, self.kernel.now) - self.kernel.now
             # A booked truck that cannot get its booking walks up with the live queue.
             kind = channel if channel != "booked" or slot is not None else "live"
-            self._arrive(kind, arrived, slot, goods or self._draw_goods())
+            # Stamped with the clock's own time: now + (arrived - now) can land an ulp away
+            # from arrived, and a call at that instant must not precede the arrival.
+            self._arrive(kind, self.kernel.now, slot, goods or self._draw_goods())
 
     def _suspensions(self) -> Iterator[float]:
         s = self.scenario

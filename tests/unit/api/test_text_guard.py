@@ -114,6 +114,13 @@ def test_a_nul_in_json_names_the_dotted_path_of_its_string():
     assert refused(answer) == ["goods.1.description"]
 
 
+def test_a_key_made_of_digit_like_characters_is_named_as_text():
+    # '²' passes str.isdigit() but is no index: the 422 names the key rather than failing.
+    body = {"²": {"\u00d3\u0000": 1}, "list": ["a\x00"]}
+    answer = call(headers=[JSON], chunks=[json.dumps(body).encode()])
+    assert sorted(refused(answer)) == ["list.0", "².Ó\\x00"]
+
+
 def test_json_in_utf_16_is_searched_too():
     body = json.dumps({"driver_name": "An\x00"}).encode("utf-16")
     assert refused(call(headers=[JSON], chunks=[body])) == ["driver_name"]
