@@ -111,3 +111,48 @@ def test_the_crossing_log_downloads_as_csv_and_xlsx(server):
         assert bad.status_code == 422
     with server.client("operator-mongcai") as other:
         assert other.get("/api/v1/crossings", params=params).status_code == 403
+
+
+def test_a_camera_sends_its_buffered_reads_in_batches_each_stored_once(server):
+    arrival = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    with server.client("driver1") as driver:
+        trip = driver.post(
+            "/api/v1/declarations",
+            json=declaration(tractor_plate="14C-777.13", expected_arrival=arrival),
+        ).json()
+    sure = _event("e2e-batch-1", "14C77713", camera_id="cam-batch")
+    unsure = _event("e2e-batch-2", "99Z-000.03", camera_id="cam-batch", confidence=0.3)
+    later = _event("e2e-batch-3", "99Z-000.04", camera_id="cam-batch", confidence=0.3)
+    with server.client("camera-huunghi") as camera:
+        first = camera.post("/api/v1/gate-events/batch", json={"events": [sure, unsure, sure]})
+        assert first.status_code == 200, first.text
+        answers = first.json()["events"]
+        assert [a["new"] for a in answers] == [True, True, False]
+        assert answers[0]["status"] == "matched" and answers[0]["declaration_id"] == trip["id"]
+        assert 0 < answers[0]["score"] <= 1 and answers[2]["id"] == answers[0]["id"]
+        assert answers[1]["status"] == "review" and answers[1]["declaration_id"] is None
+        again = camera.post("/api/v1/gate-events/batch", json={"events": [sure, unsure, later]})
+        assert [a["new"] for a in again.json()["events"]] == [False, False, True]
+        assert [a["id"] for a in again.json()["events"][:2]] == [a["id"] for a in answers[:2]]
+        # One at a time, the same read answers as it always has: 200, and no `new`.
+        single = camera.post("/api/v1/gate-events", json=sure)
+        assert single.status_code == 200 and single.json()["id"] == answers[0]["id"]
+        assert "new" not in single.json()
+
+        bad = camera.post(
+            "/api/v1/gate-events/batch",
+            json={"events": [later, _event("e2e-batch-4", "X", confidence=1.5)]},
+        )
+        assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "events.1.confidence"
+        elsewhere = camera.post(
+            "/api/v1/gate-events/batch",
+            json={"events": [later, _event("e2e-batch-5", "X", gate_id="mong-cai")]},
+        )
+        assert elsewhere.status_code == 403
+        assert camera.post("/api/v1/gate-events/batch", json={"events": []}).status_code == 422
+    with server.client("operator-huunghi") as operator:
+        listed = operator.get("/api/v1/gate-events/review", params={"gate_id": "huu-nghi"}).json()
+        assert [r["event_id"] for r in listed].count("e2e-batch-2") == 1
+    with server.client("driver1") as driver:
+        steps = driver.get(f"/api/v1/declarations/{trip['id']}/timeline").json()
+        assert [s["status"] for s in steps] == ["waiting"]

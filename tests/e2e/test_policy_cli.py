@@ -191,3 +191,21 @@ def test_wait_times_count_the_waiting_trucks(env):
     feed = ok("queue", "wait-times", env=env)
     assert row(feed, "huu-nghi (Hữu Nghị)", "export", "2")
     assert row(feed, "tan-thanh (Tân Thanh)", "import", "0")
+
+
+def test_the_authority_sets_a_gate_tariff_from_a_toml_file(env, tmp_path):
+    assert row(ok("tariffs", "show", "huu-nghi", env=env), "any heavier", "4,000,000")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[bands]]\nbelow_t = 10\nfee = 300_000\n\n[[bands]]\nfee = 1\n")
+    refused = run("tariffs", "set", "huu-nghi", str(bad), *AUTHORITY, env=env)
+    assert refused.returncode == 1 and "bands.1.fee" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    missing = run("tariffs", "set", "huu-nghi", str(tmp_path / "none.toml"), *AUTHORITY, env=env)
+    assert missing.returncode == 1 and "cannot be read" in missing.stderr
+    good = tmp_path / "good.toml"
+    good.write_text("[[bands]]\nbelow_t = 10\nfee = 300_000\n\n[[bands]]\nfee = 3_000_000\n")
+    shown = ok("tariffs", "set", "huu-nghi", str(good), *AUTHORITY, env=env)
+    assert "set in the app tariff, by authority-vn" in shown and row(shown, "10", "300,000")
+    assert "shipped" in ok("tariffs", "reset", "huu-nghi", *AUTHORITY, env=env)
+    driver = run("tariffs", "reset", "huu-nghi", "--as", "driver1", env=env)
+    assert driver.returncode == 1 and "authority" in driver.stderr

@@ -11,26 +11,34 @@ from test_queue_services import NOW, SLOT, _arrive, _book, _capacity, _rules
 from smartgate.declarations import amendments
 from smartgate.declarations import services as declarations
 from smartgate.identity import services as identity
-from smartgate.operations import gate_events
+from smartgate.operations import gate_events, yards
 from smartgate.operations import services as operations
-from smartgate.operations.schemas import GateEventIn, InspectionIn, ReviewIn
+from smartgate.operations.schemas import (
+    GateEventIn,
+    HandoverIn,
+    InspectionIn,
+    ReviewIn,
+    YardMoveIn,
+)
 from smartgate.policy import services as policy
 from smartgate.policy.schemas import SuspensionIn
 from smartgate.queue import services as queue
 from smartgate.queue import waiting_area
 from smartgate.queue.schemas import BookingCreate, BookingMove, CallNextIn
 from smartgate.shared.clock import VN_TZ
-from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from factories import actor, container, declare, goods
 
 PLATE = "12C-345.67"
 
 
-def _read(uow, point, plate, seconds, *, lane=None, event=None, confidence=0.95, containers=()):
-    data = GateEventIn(
-        event_id=event or f"{point}-{seconds}",
-        camera_id=f"cam-{point}",
+def _frame(
+    point, plate, seconds, event, *, camera="batch-cam-1", lane=None, confidence=0.95, containers=()
+):
+    return GateEventIn(
+        event_id=event,
+        camera_id=camera,
         gate_id="huu-nghi",
         point=point,
         lane=lane,
@@ -39,6 +47,13 @@ def _read(uow, point, plate, seconds, *, lane=None, event=None, confidence=0.95,
         confidence=confidence,
         containers=list(containers),
     )
+
+
+def _read(uow, point, plate, seconds, *, lane=None, event=None, confidence=0.95, containers=()):
+    data = _frame(
+        point, plate, seconds, event or f"{point}-{seconds}", camera=f"cam-{point}", lane=lane,
+        confidence=confidence, containers=containers,
+    )  # fmt: skip
     camera = actor(uow, "camera-huunghi")
     return gate_events.record(uow=uow, actor=camera, data=data, now=data.at)
 
@@ -128,9 +143,19 @@ def test_a_truck_crosses_from_the_waiting_area_to_the_zero_line(uow):
     found = operations.crossings(uow=uow, actor=operator, gate_id="huu-nghi", day_start=day_start)
     assert [c.plate for c in found] == [PLATE]
     assert found[0].dwell_minutes == pytest.approx((8100 - 7300) / 60, abs=0.1)
-    assert (
-        found[0].fee == operations.trip_fee(uow=uow, actor=operator, declaration_id=trip.id).amount
+    fee = operations.trip_fee(uow=uow, actor=operator, declaration_id=trip.id)
+    assert found[0].fee == fee.amount
+    report = operations.fee_report(uow=uow, actor=operator, gate_id="huu-nghi", day_start=day_start)
+    assert (report.trips, report.total, report.by_direction) == (
+        1,
+        fee.amount,
+        {"export": fee.amount},
     )
+    assert report.rows[0].plate == PLATE and report.rows[0].factors["direction"] == 1.0
+    with pytest.raises(Forbidden):
+        operations.fee_report(
+            uow=uow, actor=actor(uow, "operator-mongcai"), gate_id="huu-nghi", day_start=day_start
+        )
 
     with pytest.raises(Conflict, match="exited"):
         queue.book(
@@ -277,3 +302,275 @@ def test_policy_bookings_places_in_line_and_accounts_are_in_the_audit_log(uow):
     ]  # fmt: skip
     assert accounts[1].before["active"] and not accounts[1].after["active"]
     assert "password" not in str(accounts[0].after)
+
+
+def _through_the_gate(uow, plate, minutes, hs_code="080390"):
+    trip = declare(uow, tractor_plate=plate, goods=[goods(hs_code)])
+    entry = _arrive(uow, trip, minutes)
+    operator = actor(uow, "operator-huunghi")
+    at = NOW + timedelta(minutes=minutes + 1)
+    waiting_area.call_next(
+        uow=uow, actor=operator, gate_id="huu-nghi",
+        data=CallNextIn(direction="export", count=1), now=at,
+    )  # fmt: skip
+    waiting_area.mark_crossed(
+        uow=uow, actor=operator, gate_id="huu-nghi", entry_id=entry.id, now=at
+    )
+    return trip
+
+
+def _yard(uow, minutes, code="Y-COLD"):
+    board = yards.yard_board(
+        uow=uow, actor=actor(uow, "operator-huunghi"), gate_id="huu-nghi", tz=VN_TZ,
+        now=NOW + timedelta(minutes=minutes),
+    )  # fmt: skip
+    return next(y for y in board.yards if y.code == code)
+
+
+def test_the_yard_board_counts_trucks_in_from_reads_and_by_hand_and_warns_when_full(uow):
+    _capacity(uow, vn=40, cn=40)
+    uow.session.execute(text("UPDATE yards SET capacity_trucks = 2 WHERE code = 'Y-COLD'"))
+    first = _through_the_gate(uow, PLATE, 0)
+    second = _through_the_gate(uow, "12C-222.22", 2)
+    _read(uow, "yard_in", PLATE, 600, lane="Y-COLD")  # a camera saw the first
+    operator = actor(uow, "operator-huunghi")
+
+    def by_hand(trip, action, minutes, code="Y-COLD"):
+        return yards.move_by_hand(
+            uow=uow, actor=operator, gate_id="huu-nghi", yard_code=code,
+            data=YardMoveIn(declaration_id=trip.id, action=action),
+            now=NOW + timedelta(minutes=minutes),
+        )  # fmt: skip
+
+    half = _yard(uow, 20)
+    assert (half.present, half.level, half.share) == (1, "ok", 0.5)
+    assert half.trucks[0].plate == PLATE and half.trucks[0].dwell_minutes == 10.0
+    by_hand(second, "in", 20)  # nobody's camera saw the second
+    full = _yard(uow, 30)
+    assert (full.present, full.level) == (2, "full")
+    assert [t.status for t in full.trucks] == ["in_yard", "in_yard"]
+    assert _status(uow, second) == "in_yard"
+
+    by_hand(second, "out", 40)
+    with pytest.raises(Conflict, match="not in yard"):
+        by_hand(second, "out", 41)
+    after = _yard(uow, 50)
+    assert (after.present, after.left_today, after.mean_dwell_left_today_minutes) == (1, 1, 20.0)
+    with pytest.raises(Forbidden):
+        yards.move_by_hand(
+            uow=uow, actor=actor(uow, "operator-mongcai"), gate_id="huu-nghi",
+            yard_code="Y-COLD", data=YardMoveIn(declaration_id=first.id, action="out"),
+        )  # fmt: skip
+    with pytest.raises(NotFound):
+        by_hand(first, "in", 60, code="Y-NOWHERE")
+    waiting = declare(uow, tractor_plate="12C-333.33")
+    with pytest.raises(Conflict, match="entering a yard"):
+        by_hand(waiting, "in", 60)
+    logged = [e.action for e in _logged(uow, trip=second.id) if e.subject == "yard_visit"]
+    assert logged == ["yard.in", "yard.out"]
+
+
+def _cleared(uow, plate, hs_code="847989"):
+    trip = _through_the_gate(uow, plate, 0, hs_code)
+    _inspect(uow, trip, "customs", "pass", 600)
+    _inspect(uow, trip, "border_guard", "pass", 700)
+    return trip
+
+
+def _hand_over(uow, trip, **fields):
+    return operations.hand_over(
+        uow=uow, actor=actor(uow, "operator-huunghi"), declaration_id=trip.id,
+        data=HandoverIn(**fields), now=NOW + timedelta(minutes=20),
+    )  # fmt: skip
+
+
+def _refused_fields(uow, trip, **fields):
+    with pytest.raises(ValidationFailed) as refused:
+        _hand_over(uow, trip, **fields)
+    return {error.field for error in refused.value.errors}
+
+
+def test_a_cleared_trip_is_handed_over_by_a_mode_its_lane_offers(uow):
+    _capacity(uow, vn=40, cn=40)
+    trip = _cleared(uow, PLATE)
+    assert _status(uow, trip) == "cleared"  # machinery (HS 84): no quarantine
+    assert _refused_fields(uow, trip, lane="1119-N1", mode="direct") == {"lane"}  # an import lane
+    assert _refused_fields(uow, trip, lane="1119-X1", mode="shuttle") == {"mode", "shuttle_id"}
+    assert _refused_fields(uow, trip, lane="1119-X2", mode="tractor_swap") == {
+        "far_driver", "far_plate",
+    }  # fmt: skip
+    _rules(uow, green_zone=True)
+    assert _refused_fields(uow, trip, lane="1119-X1", mode="direct") == {"mode"}
+    assert _status(uow, trip) == "cleared"  # nothing half-done
+
+    done = _hand_over(uow, trip, lane="1119-X2", mode="shuttle", shuttle_id="AGV-07")
+    assert (done.mode, done.shuttle_id, done.recorded_by) == (
+        "shuttle",
+        "AGV-07",
+        "operator-huunghi",
+    )
+    assert _status(uow, trip) == "handed_over"
+    with pytest.raises(Conflict, match="handed_over"):
+        _hand_over(uow, trip, lane="1119-X2", mode="shuttle", shuttle_id="AGV-08")
+    step = operations.timeline(uow=uow, actor=actor(uow, "driver1"), declaration_id=trip.id)[-1]
+    assert step.status == "handed_over" and step.place == "1119-X2"
+    # The fee follows the mode used at the line, not the one declared.
+    fee = operations.trip_fee(uow=uow, actor=actor(uow, "driver1"), declaration_id=trip.id)
+    assert any("shuttle" in line.detail for line in fee.lines)
+    _read(uow, "zero_line", PLATE, 1300, lane="1119-X2")
+    assert _status(uow, trip) == "exited"
+
+
+def test_quarantine_inspects_the_chapters_the_gate_names(uow):
+    _capacity(uow, vn=40, cn=40)
+    fruit = _cleared(uow, PLATE, hs_code="080390")
+    assert _status(uow, fruit) != "cleared"  # fruit waits for quarantine by default
+    uow.session.execute(text("""UPDATE gates SET quarantine_chapters = '["01", "02"]'"""))
+    bananas = _cleared(uow, "12C-444.44", hs_code="080390")
+    assert _status(uow, bananas) == "cleared"  # this gate's quarantine looks at meat only
+
+
+# --- a camera's buffered reads, sent in batches -------------------------------------------------
+
+
+def _batch(uow, frames, username="camera-huunghi"):
+    return gate_events.record_all(uow=uow, actor=actor(uow, username), events=frames, now=NOW)
+
+
+def _batch_reads(uow):
+    with uow:
+        query = text("SELECT count(*) FROM gate_events WHERE camera_id LIKE 'batch-%'")
+        return uow.session.scalar(query)
+
+
+def test_a_batch_takes_its_reads_in_order_and_stores_each_once(uow):
+    trip = declare(uow, tractor_plate=PLATE)
+    other = declare(uow, tractor_plate="12C-222.22")
+    look_alike = _frame("waiting_area_in", "12C-34S.67", 10, "b-1")
+    frames = [
+        look_alike,
+        # The other camera's frame of the same passage, a character lost: alone it would wait
+        # for an operator, beside the first it is the same truck.
+        _frame("waiting_area_in", "12C-345.6", 10.2, "b-2", camera="batch-cam-2"),
+        look_alike,  # the camera sent it twice
+        _frame("waiting_area_in", "12C-222.22", 100, "b-3"),
+        _frame("waiting_area_in", "99Z-000.01", 200, "b-4"),
+    ]
+    answers = _batch(uow, frames)
+    assert [new for _, new in answers] == [True, True, False, True, True]
+    (first, _), (second, _), (repeat, _), (others, _), (stranger, _) = answers
+    assert first.status == second.status == others.status == "matched"
+    assert first.declaration_id == second.declaration_id == trip.id
+    assert others.declaration_id == other.id
+    assert repeat.id == first.id and second.passage_id == first.passage_id == first.id
+    assert stranger.status == "review" and stranger.review_reason == "no trip matches well enough"
+    assert _status(uow, trip) == _status(uow, other) == "waiting"
+    operator = actor(uow, "operator-huunghi")
+    steps = operations.timeline(uow=uow, actor=operator, declaration_id=trip.id)
+    assert [s.status for s in steps] == ["waiting"]
+
+    # Sent again with one read that is new: that one alone is stored, the rest answer as before.
+    again = _batch(uow, [*frames, _frame("waiting_area_in", "99Z-000.02", 300, "b-5")])
+    assert [new for _, new in again] == [False] * 5 + [True]
+    assert [read.id for read, _ in again[:5]] == [read.id for read, _ in answers]
+    assert _batch_reads(uow) == 5
+
+
+def test_a_batch_naming_a_place_the_gate_lacks_or_another_gate_is_refused_whole(uow):
+    trip = declare(uow, tractor_plate=PLATE)
+    good = _frame("waiting_area_in", PLATE, 10, "r-1")
+    no_lane = _frame("zero_line", PLATE, 20, "r-2", lane="X-9")
+    no_yard = _frame("yard_in", PLATE, 30, "r-3", lane="1119-X1")  # a lane, not a yard
+    with pytest.raises(ValidationFailed) as refused:
+        _batch(uow, [good, no_lane, no_yard])
+    assert [e.field for e in refused.value.errors] == ["events.1.lane", "events.2.lane"]
+    elsewhere = good.model_copy(update={"gate_id": "mong-cai", "event_id": "r-4"})
+    with pytest.raises(Forbidden):
+        _batch(uow, [good, elsewhere])
+    assert _batch_reads(uow) == 0 and _status(uow, trip) == "declared"
+
+
+def test_a_read_sent_again_with_another_time_is_still_the_read_stored_first(uow):
+    # The camera's id names the read, whatever else comes with it. Such a read is not among
+    # those near its time, so it is taken afresh until its row proves a repeat: then the call
+    # starts again and what the first attempt moved is undone.
+    declare(uow, tractor_plate=PLATE)
+    other = declare(uow, tractor_plate="12C-222.22")
+    first, created = gate_events.record(
+        uow=uow, actor=actor(uow, "camera-huunghi"), data=_frame("waiting_area_in", PLATE, 10, "s")
+    )
+    later = _frame("waiting_area_in", "12C-222.22", 3600, "s")
+    again, created_again = gate_events.record(
+        uow=uow, actor=actor(uow, "camera-huunghi"), data=later
+    )
+    assert created and not created_again
+    assert (again.id, again.plate, again.status) == (first.id, PLATE, "matched")
+    assert _status(uow, other) == "declared" and _batch_reads(uow) == 1
+
+
+def _cleared_plates(uow, plates):
+    # Straight into the table: this is about the cameras at the zero line, not the way there.
+    trips = [declare(uow, tractor_plate=plate) for plate in plates]
+    with uow:
+        for plate in plates:
+            uow.session.execute(
+                text("UPDATE declarations SET status = 'cleared' WHERE tractor_plate = :plate"),
+                {"plate": plate},
+            )
+        uow.commit()
+    return trips
+
+
+def _zero_line_state(uow):
+    with uow:
+        reads = uow.session.execute(
+            text(
+                "SELECT id, camera_id, event_id, status, declaration_id, score, candidates,"
+                " review_reason, passage_id FROM gate_events WHERE camera_id LIKE 'batch-%'"
+            )
+        ).all()
+        trips = uow.session.execute(
+            text("SELECT tractor_plate, status FROM declarations WHERE status = 'exited'")
+        ).all()
+        exits = uow.session.scalar(
+            text("SELECT count(*) FROM audit_log WHERE action = 'trip.exited'")
+        )
+    key = {read.id: (read.camera_id, read.event_id) for read in reads}
+    stored = {
+        key[read.id]: (*read[3:8], key[read.passage_id]) for read in reads
+    }  # ids differ between runs: passages are named by their first read's key
+    return stored, sorted(trips), exits
+
+
+def test_a_batch_leaves_what_its_reads_sent_one_by_one_would_have_left(uow):
+    _cleared_plates(uow, [PLATE, "15C-222.22", "桂F12345", "桂F1234S", "12C-345.61"])
+    zero_line = {"point": "zero_line", "lane": "1119-X1"}
+    frames = [
+        _frame(**zero_line, plate=plate, seconds=seconds, event=event, camera=camera)
+        for plate, seconds, event, camera in [
+            (PLATE, 0, "z-1", "batch-cam-1"),
+            ("12C-345.6", 0.2, "z-2", "batch-cam-2"),  # a character lost: the same passage
+            ("12C-345.67", 0.4, "z-3", "batch-cam-1"),  # after it exited: that truck again
+            ("I5C-222.22", 10, "z-4", "batch-cam-1"),  # look-alikes
+            ("15C-222.2Z", 10.1, "z-5", "batch-cam-2"),
+            ("桂F12345", 20, "z-6", "batch-cam-1"),  # one look-alike from another truck
+            ("F12345", 20.1, "z-7", "batch-cam-2"),
+            ("12C-345.61", 30, "z-8", "batch-cam-1"),  # one character from the first truck
+            ("99Z-000.01", 40, "z-9", "batch-cam-1"),
+            ("15C-222.28", 200, "z-10", "batch-cam-1"),  # a plain error, the truck gone
+            (PLATE, 0, "z-1", "batch-cam-1"),  # sent again
+        ]
+    ]
+    connection = uow.session_factory.kw["bind"]
+    one_by_one = connection.begin_nested()
+    camera = actor(uow, "camera-huunghi")
+    for frame in frames:
+        gate_events.record(uow=uow, actor=camera, data=frame, now=NOW)
+    alone = _zero_line_state(uow)
+    one_by_one.rollback()
+
+    _batch(uow, frames)
+    assert _zero_line_state(uow) == alone
+    stored, exited, steps = alone
+    assert {status for status, *_ in stored.values()} == {"matched", "review"}
+    assert steps == len(exited) == 3

@@ -7,7 +7,17 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from smartgate.cli import db, declarations, policy, queue, registry, serve, simulate, users
+from smartgate.cli import (
+    db,
+    declarations,
+    policy,
+    queue,
+    registry,
+    serve,
+    simulate,
+    tariffs,
+    users,
+)
 from smartgate.shared.errors import DomainError
 from smartgate.shared.validation import field_errors
 
@@ -24,6 +34,7 @@ app.add_typer(declarations.app, name="declarations")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(policy.app, name="policy")
 app.add_typer(queue.app, name="queue")
+app.add_typer(tariffs.app, name="tariffs")
 
 _err = Console(stderr=True, highlight=False)
 

@@ -2,22 +2,25 @@
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
     Select,
+    String,
     Table,
     TextClause,
+    any_,
     bindparam,
     func,
     insert,
     select,
     text,
-    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -93,6 +96,14 @@ _TRIP_STATE = (
     .where(_DECLARATIONS.c.id == bindparam("id"))
     .with_for_update()
 )  # fmt: skip
+# The same for several trips, locked in the order of their ids: two units of work locking some
+# of the same trips then never wait on each other in a circle.
+_TRIP_STATES = (
+    select(*_TRIP_STATE.selected_columns)
+    .where(_DECLARATIONS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_DECLARATIONS.c.id)
+    .with_for_update()
+)
 _SET_STATUS = (
     update(_DECLARATIONS)
     .where(_DECLARATIONS.c.id == bindparam("trip"))
@@ -119,6 +130,39 @@ class ExpectedTrip:
     expected_arrival: datetime
     status: str
     containers: tuple[str, ...]
+    skeleton: str  # the plate as cameras cannot tell it apart (matching.skeleton)
+
+
+_CONTAINERS = ContainerRow.__table__
+
+
+def _expected(skeleton_is_wanted: ColumnElement[bool]) -> Select:
+    # A trip per row, or a row per container it carries: one statement, whatever the number.
+    return (
+        select(
+            _DECLARATIONS.c.id, _DECLARATIONS.c.tractor_plate, _DECLARATIONS.c.direction,
+            _DECLARATIONS.c.expected_arrival, _DECLARATIONS.c.status,
+            _DECLARATIONS.c.plate_skeleton, _CONTAINERS.c.number,
+        )
+        .select_from(
+            _DECLARATIONS.outerjoin(_CONTAINERS, _CONTAINERS.c.declaration_id == _DECLARATIONS.c.id)
+        )
+        .where(
+            _DECLARATIONS.c.gate_id == bindparam("gate_id"),
+            _DECLARATIONS.c.status.in_(bindparam("statuses", expanding=True)),
+            skeleton_is_wanted,
+        )
+    )  # fmt: skip
+
+
+# PostgreSQL takes the skeletons as one array: the near ones of a read are a few hundred, and a
+# placeholder each cost more to write and parse than the query took to run.
+_EXPECTED_POSTGRESQL = _expected(
+    _DECLARATIONS.c.plate_skeleton == any_(bindparam("skeletons", type_=ARRAY(String)))
+)
+_EXPECTED = _expected(_DECLARATIONS.c.plate_skeleton.in_(bindparam("skeletons", expanding=True)))
+# Skeletons per statement: a statement holds at most 32,766 parameters on SQLite.
+SKELETONS_AT_ONCE = 5_000
 
 
 class DeclarationRepository:
@@ -201,32 +245,29 @@ class DeclarationRepository:
         return list(self.session.scalars(query))
 
     def expected_at_gate(
-        self, gate_id: str, statuses: frozenset[str], skeletons: list[str] | None = None
+        self, gate_id: str, statuses: frozenset[str], skeletons: Collection[str]
     ) -> list[ExpectedTrip]:
-        """The trips in these states at a gate, as a camera may read them: all of them, or
-        those whose plates fold to one of `skeletons`."""
-        trip = DeclarationRow
-        query = select(
-            trip.id, trip.tractor_plate, trip.direction, trip.expected_arrival, trip.status
-        ).where(trip.gate_id == gate_id, trip.status.in_(sorted(statuses)))
-        if skeletons is not None:
-            query = query.where(trip.plate_skeleton.in_(sorted(set(skeletons))))
-        rows = self.session.execute(query).all()
+        """The trips in these states at a gate whose plates fold to one of `skeletons`, as a
+        camera may read them (plain columns on the session's connection: every camera read
+        that is not a later frame of a matched passage asks)."""
+        wanted = sorted(set(skeletons))
+        query = _EXPECTED_POSTGRESQL if is_postgresql(self.session) else _EXPECTED
+        trips: dict[uuid.UUID, Any] = {}
         numbers: dict[uuid.UUID, list[str]] = {}
-        if rows:
-            # Most trips carry a container or two: one more statement, not one per trip.
-            found = self.session.execute(
-                select(ContainerRow.declaration_id, ContainerRow.number)
-                .join(trip, trip.id == ContainerRow.declaration_id)
-                .where(trip.gate_id == gate_id, trip.status.in_(sorted(statuses)))
-                .where(trip.id.in_([row.id for row in rows]) if skeletons is not None else true())
-            )
-            for declaration_id, number in found:
-                numbers.setdefault(declaration_id, []).append(number)
+        for first in range(0, len(wanted), SKELETONS_AT_ONCE):
+            values = {
+                "gate_id": gate_id,
+                "statuses": sorted(statuses),
+                "skeletons": wanted[first : first + SKELETONS_AT_ONCE],
+            }
+            for row in self.session.connection().execute(query, values):
+                trips[row.id] = row
+                if row.number is not None:
+                    numbers.setdefault(row.id, []).append(row.number)
         return [
             ExpectedTrip(r.id, r.tractor_plate, r.direction, r.expected_arrival, r.status,
-                         tuple(numbers.get(r.id, ())))
-            for r in rows
+                         tuple(numbers.get(r.id, ())), r.plate_skeleton)
+            for r in trips.values()
         ]  # fmt: skip
 
     def trip_state(self, declaration_id: uuid.UUID) -> TripState | None:
@@ -234,6 +275,12 @@ class DeclarationRepository:
         and camera read asks, so plain columns on the session's connection, no ORM object."""
         row = self.session.connection().execute(_TRIP_STATE, {"id": declaration_id}).first()
         return None if row is None else TripState(*row)
+
+    def lock_trips(self, declaration_ids: Collection[uuid.UUID]) -> list[TripState]:
+        """Where these trips are, their rows locked until the unit of work ends (in one
+        statement, in the order of their ids)."""
+        found = self.session.connection().execute(_TRIP_STATES, {"ids": sorted(declaration_ids)})
+        return [TripState(*row) for row in found]
 
     def move_from(
         self,

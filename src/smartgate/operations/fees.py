@@ -111,8 +111,42 @@ def tariff_for(tariffs: Mapping[str, Tariff], gate_id: str) -> Tariff:
 
 def shipped_tariffs() -> dict[str, Tariff]:
     """The tariffs shipped with the package: Lạng Sơn's 2025 fee for every gate."""
+    return load_tariffs(shipped_document())
+
+
+def shipped_document() -> dict[str, Any]:
+    """The shipped tariff document's tables."""
     path = resources.files("smartgate.registry") / "data" / "tariffs.toml"
-    return load_tariffs(path.read_text(encoding="utf-8"))
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def gate_tariff(document: Mapping[str, Any], gate_id: str, sections: Mapping[str, Any]) -> Tariff:
+    """The tariff a gate charges when its own tables are `sections` (what is left out comes
+    from the document's default); ValidationFailed names each key at fault within `sections`,
+    as `bands.2.fee`."""
+    gates = dict(document.get("gate", {})) | {gate_id: sections}
+    prefix = f"gate.{gate_id}."
+    try:
+        return load_tariffs({**document, "gate": gates})[gate_id]
+    except ValidationFailed as failed:
+        raise ValidationFailed(
+            [FieldError(e.field.removeprefix(prefix), e.message) for e in failed.errors]
+        ) from None
+
+
+def as_tables(tariff: Tariff) -> dict[str, Any]:
+    """A tariff as the tables of a tariff document (what the authority reads and edits)."""
+    return {
+        "currency": tariff.currency,
+        "round_to": tariff.round_to,
+        "bands": [
+            {"fee": band.fee} | ({} if band.below_t is None else {"below_t": band.below_t})
+            for band in tariff.bands
+        ],
+        "goods": {c.hs_prefix: {"label": c.label, "factor": c.factor} for c in tariff.goods},
+        "directions": dict(tariff.directions),
+        "delivery_modes": dict(tariff.delivery_modes),
+    }
 
 
 def load_tariffs(document: str | Mapping[str, Any]) -> dict[str, Tariff]:

@@ -1,13 +1,18 @@
 """Camera use-cases: a plate read at a point of the gate finds its trip and moves it on, or
-waits in the operators' review list; an operator settles what the cameras could not."""
+waits in the operators' review list; an operator settles what the cameras could not.
+
+A camera sends its reads one at a time or, buffered, many at once. Either way they are taken
+in order in one transaction, each as if it came alone after the one before: `passages` holds
+what the call knows meanwhile (the reads near them, those it adds, the trips it moved), so that
+a read costs a few statements and a batch of them hardly more."""
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from smartgate.declarations.plates import plate_key
-from smartgate.declarations.repository import ExpectedTrip
-from smartgate.operations import model
+from smartgate.declarations.repository import ExpectedTrip, TripState
+from smartgate.operations import model, yards
 from smartgate.operations.matching import (
     EDIT_COST,
     Candidate,
@@ -17,10 +22,12 @@ from smartgate.operations.matching import (
     Read,
     decide,
     distance,
+    near_skeletons,
     skeleton,
 )
+from smartgate.operations.passages import SETTLED, Call, Frame, Key, Trips
 from smartgate.operations.schemas import GateEventIn, GateEventRead, ReviewIn
-from smartgate.operations.tables import GateEventRow, YardVisitRow
+from smartgate.operations.tables import GateEventRow
 from smartgate.queue.schemas import ArrivalIn
 from smartgate.queue.waiting_area import finish_entry, join_line
 from smartgate.shared.actor import Actor
@@ -37,9 +44,8 @@ from smartgate.shared.lifecycle import TripMoved
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
-# Reads this far apart (weighted plate distance) are of different trucks, however close in time.
-SAME_TRUCK = 1.5
-SETTLED = frozenset({"matched", "confirmed"})  # reads whose trip already moved on
+# The points where a read moves a trip through the queue, which may refuse after it wrote.
+QUEUE_POINTS = frozenset({"waiting_area_in", "gate_in"})
 
 
 def record(
@@ -47,33 +53,41 @@ def record(
 ) -> tuple[GateEventRead, bool]:
     """Store a camera read and act on it; (the read, whether it is new). A repeat of an event
     the camera already sent changes nothing."""
-    now = now or utcnow()
-    if not actor.watches(data.gate_id):
-        raise Forbidden(f"only the cameras and operators of {data.gate_id} report its reads")
-    with uow:
-        known = uow.operations.event_by_key(data.gate_id, data.camera_id, data.event_id)
-        if known is not None:
-            return GateEventRead.model_validate(known), False
-        direction = _direction_at(uow, data.gate_id, data.point, data.lane)
-        passage = _passage(uow, data)
-        settled = _settled_frame(passage, data.plate)
-        if settled is not None:
-            decision = _as_settled(settled)
-        else:
-            reads = [Read(r.plate, r.confidence, tuple(r.containers)) for r in passage]
-            reads.append(Read(data.plate, data.confidence, tuple(data.containers)))
-            decision = _decide(uow, data.gate_id, data.point, direction, data.at, reads)
-        row = _row(data, decision, now, passage)
-        if not uow.operations.add_event(row):  # a concurrent retry stored it first
-            stored = uow.operations.event_by_key(data.gate_id, data.camera_id, data.event_id)
-            assert stored is not None  # the unique key that refused this one holds it
-            return GateEventRead.model_validate(stored), False
-        if row.passage_id is None:
-            row.passage_id = row.id
-        _follow(uow, actor, row, decision, passage)
-        read = GateEventRead.model_validate(row)
-        uow.commit()
-        return read, True
+    return _record(uow, actor, [data], now or utcnow(), batch=False)[0]
+
+
+def record_all(
+    *, uow: UnitOfWork, actor: Actor, events: Sequence[GateEventIn], now: datetime | None = None
+) -> list[tuple[GateEventRead, bool]]:
+    """Store a camera's buffered reads and act on each in their order, as `record` would one
+    after the other (a repeat, of an earlier call or within these, changes nothing), in one
+    transaction: all of them, or none when one is refused (another gate's, or a lane or yard
+    the gate does not have)."""
+    return _record(uow, actor, events, now or utcnow(), batch=True)
+
+
+def _record(
+    uow: UnitOfWork, actor: Actor, events: Sequence[GateEventIn], now: datetime, *, batch: bool
+) -> list[tuple[GateEventRead, bool]]:
+    refused = next((data.gate_id for data in events if not actor.watches(data.gate_id)), None)
+    if refused is not None:
+        raise Forbidden(f"only the cameras and operators of {refused} report its reads")
+    known: dict[Key, Frame] = {}
+    while True:  # once, unless a concurrent request stores some of these reads first
+        with uow:
+            call = Call(uow, events, _directions(uow, events, batch), known)
+            taken = [_take(uow, actor, call, n, data, now) for n, data in enumerate(events)]
+            clashes = call.store()
+            if not clashes:
+                answers = [(GateEventRead.model_validate(frame), new) for frame, new in taken]
+                if call.new:
+                    uow.commit()
+                return answers
+            # The camera retried while this call ran: start again, those reads taken as the
+            # repeats they are (what this attempt did is rolled back).
+            stored = call.stored_by_keys(clashes)
+            assert stored.keys() == clashes  # the unique key that refused them holds them
+            known |= stored
 
 
 def review_list(*, uow: UnitOfWork, actor: Actor, gate_id: str) -> list[GateEventRead]:
@@ -126,87 +140,124 @@ def _confirm(uow: UnitOfWork, actor: Actor, row: GateEventRow, declaration_id: u
         raise ValidationFailed(
             [FieldError("declaration_id", f"no trip {declaration_id} at {row.gate_id}")]
         )
-    refusal = _act(uow, actor, row, trip.id)
+    refusal = _act(uow, actor, row, trip.id, Trips(uow, [trip]))
     if refusal is not None:
         raise Conflict(refusal)
     row.status, row.declaration_id = "confirmed", trip.id
 
 
+# --- where a read was taken -----------------------------------------------------------------
+
+
+def _directions(uow: UnitOfWork, events: Sequence[GateEventIn], batch: bool) -> list[str | None]:
+    # Each read's way through the gate, every lane or yard it names checked first, so that a
+    # batch is refused whole, naming each bad field, before any of it is taken.
+    places = _Places(uow)
+    found: list[str | None] = []
+    errors: list[FieldError] = []
+    for n, data in enumerate(events):
+        try:
+            found.append(places.direction(data))
+        except ValidationFailed as exc:
+            errors += (exc.prefixed(f"events.{n}") if batch else exc).errors
+    if errors:
+        raise ValidationFailed(errors)
+    return found
+
+
+class _Places:
+    """The lanes and yards of the gates a call's reads name, each gate's asked once."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.lanes: dict[str, dict[str, str]] = {}
+        self.yards: dict[str, set[str]] = {}
+
+    def direction(self, data: GateEventIn) -> str | None:
+        """The way the read's lane goes; None where it names none, or names a yard (which
+        serves both ways)."""
+        gate, lane = data.gate_id, data.lane
+        if lane is None:
+            return None
+        if data.point in ("yard_in", "yard_out"):
+            if gate not in self.yards:
+                self.yards[gate] = self.uow.registry.yard_codes(gate)
+            if lane not in self.yards[gate]:
+                why = f"at {data.point}, name one of {gate}'s yards, not {lane!r}"
+                raise ValidationFailed([FieldError("lane", why)])
+            return None
+        if gate not in self.lanes:
+            self.lanes[gate] = self.uow.registry.lane_directions(gate)
+        if lane not in self.lanes[gate]:
+            raise ValidationFailed([FieldError("lane", f"{gate} has no lane {lane!r}")])
+        return self.lanes[gate][lane]
+
+
 # --- which trip a read is of ----------------------------------------------------------------
 
 
-def _direction_at(uow: UnitOfWork, gate_id: str, point: str, lane: str | None) -> str | None:
-    # A crossing lane goes one way; at a yard, `lane` names the yard, which serves both. The
-    # gate itself exists: the reader's account is bound to it.
-    if lane is None:
-        return None
-    gate = uow.registry.get_gate(gate_id)
-    assert gate is not None  # a gate-bound account's gate, by its foreign key
-    if point in ("yard_in", "yard_out"):
-        if lane not in {yard.code for yard in gate.yards}:
-            raise ValidationFailed(
-                [FieldError("lane", f"at {point}, name one of {gate.id}'s yards, not {lane!r}")]
-            )
-        return None
-    lanes = {found.code: found.direction for found in gate.lanes}
-    if lane not in lanes:
-        raise ValidationFailed([FieldError("lane", f"{gate.id} has no lane {lane!r}")])
-    return lanes[lane]
+def _take(
+    uow: UnitOfWork, actor: Actor, call: Call, n: int, data: GateEventIn, now: datetime
+) -> tuple[Frame, bool]:
+    """The read as stored, and whether it is new: a repeat changes nothing."""
+    seen = call.by_key.get((data.gate_id, data.camera_id, data.event_id))
+    if seen is not None:
+        return seen, False
+    passage = call.passage(data)
+    settled = _settled_frame(passage, data.plate)
+    if settled is not None:
+        decision = _as_settled(settled)
+    else:
+        reads = [Read(f.plate, f.confidence, tuple(f.containers)) for f in passage]
+        reads.append(Read(data.plate, data.confidence, tuple(data.containers)))
+        decision = _decide(call, data, call.directions[n], reads)
+    frame = call.add(data, decision, now, passage)
+    _follow(uow, actor, call, frame, decision, passage)
+    return frame, True
 
 
-def _passage(uow: UnitOfWork, data: GateEventIn) -> list[GateEventRow]:
-    # Earlier frames of the same truck at this point: close in time and in what they read.
-    near = uow.operations.passage_reads(
-        data.gate_id, data.point, data.lane, data.at - model.PASSAGE, data.at + model.PASSAGE
-    )
-    return [row for row in near if distance(data.plate, row.plate) <= SAME_TRUCK]
-
-
-def _settled_frame(passage: list[GateEventRow], plate: str) -> GateEventRow | None:
+def _settled_frame(passage: list[Frame], plate: str) -> Frame | None:
     # A later frame of a truck its passage already matched, read the same up to look-alikes:
     # that truck, with no look-up (its trip has moved on and is no longer where it was read).
     return next(
-        (r for r in passage if r.status in SETTLED and distance(plate, r.plate) < EDIT_COST),
+        (f for f in passage if f.status in SETTLED and distance(plate, f.plate) < EDIT_COST),
         None,
     )
 
 
-def _as_settled(frame: GateEventRow) -> Decision:
+def _as_settled(frame: Frame) -> Decision:
     candidates = tuple(
         Candidate(c["declaration_id"], c["plate"], c["score"]) for c in frame.candidates
     )
     return Decision(str(frame.declaration_id), frame.score, candidates, automatic=True)
 
 
-def _decide(
-    uow: UnitOfWork,
-    gate_id: str,
-    point: str,
-    direction: str | None,
-    at: datetime,
-    reads: Sequence[Read],
-) -> Decision:
-    # The trips whose plates fold like a read answer almost every read; only one that
-    # matches none of them is held against every trip on its way. A trip read where it should
+def _decide(call: Call, data: GateEventIn, direction: str | None, reads: list[Read]) -> Decision:
+    # Only a trip whose plate folds like one of the reads can be matched automatically (see
+    # matching), so those are looked up first; a read they leave unsure is held against every
+    # trip one full edit from its reads, for the operator's list. A trip read where it should
     # not be yet (at the zero line before clearance) is still found: an operator must see it.
-    statuses = model.ON_THE_WAY
-    expected = model.EXPECTED_AT[point]
-    valid_hours = uow.policy.rules(gate_id).declaration_valid_hours
-    skeletons = [skeleton(read.plate) for read in reads]
-    likely = _eligible(
-        uow.declarations.expected_at_gate(gate_id, statuses, skeletons),
-        direction,
-        at,
-        valid_hours,
-        expected,
-    )
-    decision = decide(reads, _index(likely))
+    own = {skeleton(read.plate) for read in reads}
+    likely = call.trips_like(data.gate_id, own, matchable=True)
+    decision = decide(reads, _index(call, data, direction, likely))
     if decision.automatic:
         return decision
-    every = _eligible(
-        uow.declarations.expected_at_gate(gate_id, statuses), direction, at, valid_hours, expected
+    near = own.union(*(near_skeletons(read.plate) for read in reads))
+    nearby = call.trips_like(data.gate_id, near, matchable=False)
+    return decide(reads, _index(call, data, direction, nearby))
+
+
+def _index(
+    call: Call, data: GateEventIn, direction: str | None, trips: list[ExpectedTrip]
+) -> PlateIndex:
+    eligible = _eligible(
+        trips,
+        direction,
+        data.at,
+        call.valid_hours(data.gate_id),
+        model.EXPECTED_AT[data.point],
     )
-    return decide(reads, _index(every))
+    return PlateIndex(Expected(str(trip.id), trip.plate, trip.containers) for trip in eligible)
 
 
 def _eligible(
@@ -234,49 +285,21 @@ def _eligible(
     return list(nearest.values())
 
 
-def _index(trips: list[ExpectedTrip]) -> PlateIndex:
-    return PlateIndex(Expected(str(trip.id), trip.plate, trip.containers) for trip in trips)
-
-
-def _row(
-    data: GateEventIn, decision: Decision, now: datetime, passage: list[GateEventRow]
-) -> GateEventRow:
-    return GateEventRow(
-        gate_id=data.gate_id,
-        camera_id=data.camera_id,
-        event_id=data.event_id,
-        point=data.point,
-        lane=data.lane,
-        at=data.at,
-        plate=data.plate,
-        confidence=data.confidence,
-        containers=list(data.containers),
-        received_at=now,
-        passage_id=(passage[0].passage_id or passage[0].id) if passage else None,
-        status="review",
-        declaration_id=None,
-        score=round(decision.score, 4),
-        candidates=[
-            {"declaration_id": c.key, "plate": c.plate, "score": round(c.score, 4)}
-            for c in decision.candidates
-        ],
-    )
-
-
 # --- what a read does -----------------------------------------------------------------------
 
 
 def _follow(
     uow: UnitOfWork,
     actor: Actor,
-    row: GateEventRow,
+    call: Call,
+    frame: Frame,
     decision: Decision,
-    passage: list[GateEventRow],
+    passage: list[Frame],
 ) -> None:
     # A sure read moves its trip on; an unsure one waits for an operator, and so do the
     # earlier frames of its passage that waited.
     if not decision.automatic or decision.key is None:
-        row.review_reason = (
+        frame.review_reason = (
             "no trip matches well enough"
             if not decision.candidates
             else ("candidates too close to tell apart or the read is unsure")
@@ -284,68 +307,82 @@ def _follow(
         return
     trip_id = uuid.UUID(decision.key)
     already = next(
-        (r for r in passage if r.declaration_id == trip_id and r.status in SETTLED), None
+        (f for f in passage if f.declaration_id == trip_id and f.status in SETTLED), None
     )
-    refusal = None if already is not None else _act(uow, actor, row, trip_id)
+    refusal = None if already is not None else _act(uow, actor, frame, trip_id, call.trips)
     if refusal is not None:
-        row.review_reason = str(refusal)
-        row.declaration_id = trip_id
+        frame.review_reason = str(refusal)
+        frame.declaration_id = trip_id
         return
-    row.status, row.declaration_id = "matched", trip_id
-    uow.operations.settle_passage(row.passage_id or row.id, trip_id, status="matched")
+    frame.status, frame.declaration_id = "matched", trip_id
+    call.settle_passage(frame, trip_id)
 
 
-def _act(uow: UnitOfWork, actor: Actor, row: GateEventRow, trip_id: uuid.UUID) -> Wording | None:
+def _act(
+    uow: UnitOfWork, actor: Actor, read: Frame | GateEventRow, trip_id: uuid.UUID, trips: Trips
+) -> Wording | None:
     """Move the trip as the read says, or say why it cannot (nothing of the attempt stays)."""
+    target = model.POINT_STEP[read.point]
     try:
-        with uow.session.begin_nested():
-            _move(uow, actor, row, trip_id)
+        trip = trips.locked(trip_id)
+        if trip is None:
+            raise NotFound(f"declaration {trip_id} does not exist")
+        if target is not None and trip.status == target:
+            return None  # another frame of the passage, from another camera, moved it already
+        _check_expected(trip, read.point)
+        if read.point in QUEUE_POINTS:
+            with uow.session.begin_nested():
+                _through_queue(uow, actor, read, trip)
+        else:
+            _through_yards(uow, actor, read, trip)
     except DomainError as exc:
         return exc.wording or Wording(str(exc))
+    if target is not None:
+        trips.moved(trip, target)
     return None
 
 
-def _move(uow: UnitOfWork, actor: Actor, row: GateEventRow, trip_id: uuid.UUID) -> None:
-    trip = uow.declarations.trip_state(trip_id)
-    if trip is None:
-        raise NotFound(f"declaration {trip_id} does not exist")
-    target = model.POINT_STEP[row.point]
-    if target is not None and trip.status == target:
-        return  # another frame of the passage, from another camera, moved it a moment ago
-    if trip.status not in model.EXPECTED_AT[row.point]:
+def _check_expected(trip: TripState, point: str) -> None:
+    if trip.status not in model.EXPECTED_AT[point]:
         raise Conflict(
             Wording(
                 "{plate} is {status}; a truck read at {point} should be {expected}",
                 plate=trip.tractor_plate,
                 status=trip.status,
-                point=row.point,
-                expected=" or ".join(sorted(model.EXPECTED_AT[row.point])),
+                point=point,
+                expected=" or ".join(sorted(model.EXPECTED_AT[point])),
             )
         )
-    if row.point == "waiting_area_in":
-        join_line(uow, actor, row.gate_id, ArrivalIn(declaration_id=trip_id), row.at, row.point)
-    elif row.point == "gate_in":
-        entry = uow.queue.entry_in_queue_for_vehicle(plate_key(trip.tractor_plate))
-        if entry is None or entry.declaration_id != trip_id:
-            raise Conflict(Wording("{plate} was not called", plate=trip.tractor_plate))
-        finish_entry(uow, actor, row.gate_id, entry.id, "crossed", row.at, row.lane or row.point)
+
+
+def _through_queue(
+    uow: UnitOfWork, actor: Actor, read: Frame | GateEventRow, trip: TripState
+) -> None:
+    # Into the waiting area, or out of it through the gate; the queue moves the trip.
+    if read.point == "waiting_area_in":
+        join_line(uow, actor, read.gate_id, ArrivalIn(declaration_id=trip.id), read.at, read.point)
+        return
+    entry = uow.queue.entry_in_queue_for_vehicle(plate_key(trip.tractor_plate))
+    if entry is None or entry.declaration_id != trip.id:
+        raise Conflict(Wording("{plate} was not called", plate=trip.tractor_plate))
+    finish_entry(uow, actor, read.gate_id, entry.id, "crossed", read.at, read.lane or read.point)
+
+
+def _through_yards(
+    uow: UnitOfWork, actor: Actor, read: Frame | GateEventRow, trip: TripState
+) -> None:
+    # Into a yard, out of it, or across the zero line: the checks are behind, nothing here
+    # refuses, so no savepoint is needed around it.
+    if read.point == "yard_in":
+        yards.enter(uow, trip.id, read.gate_id, read.lane or "yard", trip.tractor_plate, read.at)
     else:
-        _leave_yard(uow, trip_id, row.at)
-        if row.point == "yard_in":
-            uow.operations.add_visit(
-                YardVisitRow(
-                    declaration_id=trip_id,
-                    gate_id=row.gate_id,
-                    yard_code=row.lane or "yard",
-                    plate=trip.tractor_plate,
-                    entered_at=row.at,
-                )
+        yards.leave(uow, trip.id, read.at)
+    target = model.POINT_STEP[read.point]
+    if target is not None:
+        # The trip is locked and its state known: the move is one guarded UPDATE.
+        uow.publish(
+            TripMoved(
+                trip.id, target, actor.username, read.at, read.lane or read.point,
+                only_from=frozenset({trip.status}),
             )
-    if target is not None and row.point not in ("waiting_area_in", "gate_in"):
-        uow.publish(TripMoved(trip_id, target, actor.username, row.at, row.lane or row.point))
-
-
-def _leave_yard(uow: UnitOfWork, trip_id: uuid.UUID, at: datetime) -> None:
-    visit = uow.operations.open_visit(trip_id)
-    if visit is not None:
-        visit.left_at = at
+        )  # fmt: skip

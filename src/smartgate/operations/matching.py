@@ -8,7 +8,10 @@ and a full `EDIT_COST` for any other substitution, insertion or deletion.
 Every plate is indexed by its `skeleton` (separators and province dropped, look-alikes folded
 onto one character) and by each skeleton with one character deleted (symmetric delete, as in
 SymSpell), so a read looks up about ten keys and scores only that shortlist, whatever the number
-of expected trucks. The shortlist holds every truck within one full edit of the read.
+of expected trucks. The shortlist holds every truck within one full edit of the read. Only a
+truck whose skeleton is a read's own can be matched automatically (any other is a full edit
+away, closeness 0.5 at most), so a gate looks those up first and the rest of the shortlist, at
+`near_skeletons`, only for a read an operator will see.
 
 A candidate's score is the camera's evidence for it (its confidence, the closeness of the text,
 several frames adding up, containers read witnessing for or against), but never more than the
@@ -20,8 +23,10 @@ clear of the second.
 import math
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from itertools import accumulate
 
 from smartgate.declarations.containers import ContainerError, parse_container
@@ -52,11 +57,16 @@ CONTAINER_WITNESS = 0.5
 CONTAINER_CONTRADICTION = 0.5
 REVIEW_LIST = 5  # candidates an operator is shown
 
+# Costs are sums of tenths, rounded to 6 places: a row this much over a bound may still end on it.
+_ROUNDING = 1e-6
 # The longest plate has 10 characters; text three times as long is no plate.
 _LONGEST_READ = 32
 _FOLD = str.maketrans({letter: digit for letter, digit in CONFUSIONS})
 # Upper-case ASCII only: str.upper() also turns 'ß' into 'SS'.
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+# What a declared plate's skeleton is made of: digits and the letters no look-alike folds onto
+# a digit (a declared plate's only other character, its province, is no part of it).
+_SKELETON_CHARACTERS = sorted(set((string.digits + string.ascii_uppercase).translate(_FOLD)))
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,10 @@ class _Plate:
     def skeleton(self) -> str:
         return self.folded[1:] if self.province else self.folded
 
+    @cached_property
+    def characters(self) -> Counter[str]:
+        return Counter(self.folded)
+
 
 @dataclass(frozen=True)
 class _Truck:
@@ -128,7 +142,9 @@ def _is_cjk(character: str) -> bool:
     return "\u3400" <= character <= "\u9fff"
 
 
+@lru_cache(maxsize=4096)
 def _plate(text: str) -> _Plate:
+    # Cached: a gate compares the same few hundred plates and reads over and over.
     tidy = _tidy(text)
     return _Plate(tidy, tidy.translate(_FOLD), bool(tidy) and _is_cjk(tidy[0]))
 
@@ -139,9 +155,11 @@ def skeleton(plate: str) -> str:
     return _plate(plate).skeleton
 
 
-def _cost(read: _Plate, declared: _Plate) -> float:
+def _cost(read: _Plate, declared: _Plate, bound: float = math.inf) -> float:
     # Weighted Levenshtein over a dozen characters at most, two rows at a time. The declared
     # province is the first column: losing it, or reading another CJK character, is cheap.
+    # Every alignment crosses every row, so once a whole row costs more than `bound`, so does
+    # the end: infinity, without the rows left.
     if read.text == declared.text:
         return 0.0
     losses = [PROVINCE_COST if declared.province else EDIT_COST]
@@ -167,13 +185,50 @@ def _cost(read: _Plate, declared: _Plate) -> float:
                     current[j - 1] + losses[j - 1],
                 )
             )
+        if min(current) > bound + _ROUNDING:
+            return math.inf
         previous = current
     return round(previous[-1], 6)
+
+
+def near_skeletons(read: str) -> set[str]:
+    """The skeletons one substitution, insertion or deletion from a read's, its own included
+    (look-alikes, separators and the province fold away): where the trucks the index lists
+    for it within one full edit are to be found. None for text the index looks nothing up
+    for."""
+    if len(read) > _LONGEST_READ:
+        return set()
+    text = skeleton(read)
+    if not text:
+        return set()
+    near = {text}
+    for i in range(len(text) + 1):
+        head, tail = text[:i], text[i:]
+        near.update(head + character + tail for character in _SKELETON_CHARACTERS)
+        if tail:
+            near.add(head + tail[1:])
+            near.update(head + character + tail[1:] for character in _SKELETON_CHARACTERS)
+    return near
 
 
 def distance(read: str, plate: str) -> float:
     """The weighted edit distance from a camera read to a declared plate: 0 when the same."""
     return _cost(_plate(read), _plate(plate))
+
+
+def within(read: str, plate: str, bound: float) -> bool:
+    """Whether a read is at most `bound` from a plate (`distance`, given up on as soon as it
+    is sure to be more)."""
+    one, other = _plate(read), _plate(plate)
+    # A full edit changes at most two characters of the folded text (one out, one in), the
+    # province at most two more (it is changed once at most), a look-alike none: texts more
+    # characters apart are further than `bound`, which their counts tell at a fraction of
+    # the cost of the alignment.
+    most = 2 * math.floor(bound / EDIT_COST) + 2
+    a, b = one.characters, other.characters
+    if (a - b).total() + (b - a).total() > most:
+        return False
+    return _cost(one, other, bound) <= bound
 
 
 def closeness(cost: float) -> float:

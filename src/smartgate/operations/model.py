@@ -8,6 +8,7 @@ from typing import Literal
 
 from smartgate.shared.actor import AGENCIES
 from smartgate.shared.lifecycle import FINISHED, TRIP_TRANSITIONS
+from smartgate.shared.terms import QUARANTINE_CHAPTERS
 
 Point = Literal["waiting_area_in", "gate_in", "yard_in", "yard_out", "zero_line"]
 Outcome = Literal["pass", "hold", "fail"]
@@ -39,9 +40,6 @@ EARLY = timedelta(hours=24)
 
 # A truck is inspected once it is through the gate and until it is cleared, held or not.
 INSPECTABLE = frozenset({"at_gate", "in_yard", "inspection", "held"})
-
-# Quarantine inspects live animals and plant products: HS chapters 01-14 unless a gate says.
-QUARANTINE_CHAPTERS = tuple(f"{chapter:02d}" for chapter in range(1, 15))
 
 
 @dataclass(frozen=True)
@@ -76,3 +74,56 @@ def inspection_plan(
 def in_arrival_window(expected: datetime, at: datetime, valid_hours: int) -> bool:
     """Whether a truck declared for `expected` may be the one read at `at`."""
     return expected - EARLY <= at <= expected + timedelta(hours=valid_hours)
+
+
+# --- yards ----------------------------------------------------------------------------------
+
+# A yard at 90 % of its trucks warns the operators; at 100 % it is full.
+YARD_WARNING_PERCENT = 90
+
+
+def yard_level(present: int, capacity: int) -> Literal["ok", "warning", "full"]:
+    """How full a yard is: `ok`, `warning` from 90 % of its capacity, `full` from 100 %."""
+    if present >= capacity:
+        return "full"
+    if present * 100 >= YARD_WARNING_PERCENT * capacity:  # in integers: 0.9 * n may round
+        return "warning"
+    return "ok"
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    """Whole minutes and tenths from `start` to `end` (a dwell time)."""
+    return round((end - start).total_seconds() / 60, 1)
+
+
+def mean(values: Iterable[float]) -> float | None:
+    """The mean of some dwell times, None when there are none."""
+    found = list(values)
+    return round(sum(found) / len(found), 1) if found else None
+
+
+# --- handover at the line -------------------------------------------------------------------
+
+# What a handover must name in each delivery mode: a tractor swap the other side's driver and
+# tractor, a transshipment the other side's truck, a shuttle run its shuttle.
+HANDOVER_NEEDS: dict[str, tuple[str, ...]] = {
+    "direct": (),
+    "tractor_swap": ("far_driver", "far_plate"),
+    "transshipment": ("far_plate",),
+    "shuttle": ("shuttle_id",),
+}
+
+
+def handover_faults(
+    mode: str, lane_modes: Iterable[str], green_zone_fault: str | None, given: Mapping[str, object]
+) -> list[tuple[str, str]]:
+    """(field, why) for each thing wrong with a handover: a mode the lane does not offer, a
+    mode green-zone rules forbid, a detail the mode needs left out."""
+    faults = []
+    offered = sorted(lane_modes)
+    if mode not in offered:
+        faults.append(("mode", f"the lane offers {', '.join(offered)}, not {mode}"))
+    if green_zone_fault:
+        faults.append(("mode", green_zone_fault))
+    faults += [(name, f"{mode} needs it") for name in HANDOVER_NEEDS[mode] if not given.get(name)]
+    return faults

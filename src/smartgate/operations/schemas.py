@@ -2,13 +2,14 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartgate.operations.model import Outcome, Point
+from smartgate.operations.model import Outcome, Point, minutes_between
 from smartgate.shared.actor import Agency
 from smartgate.shared.lifecycle import PAST_THE_CALL
+from smartgate.shared.terms import DeliveryMode
 from smartgate.shared.validation import Moment
 
 
@@ -55,6 +56,33 @@ class GateEventRead(BaseModel):
     candidates: list[CandidateRead]
     review_reason: str | None
     passage_id: int | None
+
+
+# Reads a camera may send at once: a few minutes of a busy lane's frames.
+MAX_BATCH = 500
+
+
+class GateEventBatchIn(BaseModel):
+    """A camera's buffered reads, in the order it took them."""
+
+    events: list[GateEventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class GateEventRecorded(GateEventRead):
+    """A read of a batch as stored, and whether this call stored it (false: a repeat)."""
+
+    new: bool
+
+    @classmethod
+    def of(cls, read: GateEventRead, new: bool) -> "GateEventRecorded":
+        """A read already validated, with whether it is new (nothing to check again)."""
+        return cls.model_construct(**dict(read), new=new)
+
+
+class GateEventBatchRead(BaseModel):
+    """What became of each read of a batch, in its order."""
+
+    events: list[GateEventRecorded]
 
 
 class ReviewIn(BaseModel):
@@ -168,7 +196,6 @@ class CrossingRead(BaseModel):
         """A crossing from the trip and the times of its steps."""
         times = {step: steps[step] for step in ("called", *PAST_THE_CALL) if step in steps}
         start = times.get("at_gate")
-        dwell = (exited_at - start).total_seconds() / 60 if start else None
         return cls(
             declaration_id=trip.id,
             gate_id=trip.gate_id,
@@ -178,5 +205,151 @@ class CrossingRead(BaseModel):
             delivery_mode=trip.delivery_mode,
             times=times,
             exited_at=exited_at,
-            dwell_minutes=None if dwell is None else round(dwell, 1),
+            dwell_minutes=minutes_between(start, exited_at) if start else None,
         )
+
+
+class YardTruck(BaseModel):
+    """A truck in a yard now, and how long it has been there."""
+
+    declaration_id: uuid.UUID
+    plate: str
+    status: str
+    entered_at: datetime
+    dwell_minutes: float
+
+
+class YardState(BaseModel):
+    """One yard now: how full it is, how long trucks stay, who is in it."""
+
+    code: str
+    name: str
+    capacity: int
+    present: int
+    share: float = Field(description="present / capacity")
+    level: Literal["ok", "warning", "full"] = Field(description="warning from 90 %, full at 100 %")
+    mean_dwell_minutes: float | None = Field(description="of the trucks in the yard now")
+    left_today: int = Field(description="trucks that left since the gate's local midnight")
+    mean_dwell_left_today_minutes: float | None
+    trucks: list[YardTruck]
+
+
+class YardBoard(BaseModel):
+    """A gate's yards, for its operators' board."""
+
+    gate_id: str
+    yards: list[YardState]
+    updated_at: datetime
+
+
+class YardMoveIn(BaseModel):
+    """An operator moves a truck into or out of a yard by hand (no camera saw it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: uuid.UUID
+    action: Literal["in", "out"]
+
+
+class YardVisitRead(BaseModel):
+    """A truck's stay in a yard."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    declaration_id: uuid.UUID
+    gate_id: str
+    yard_code: str
+    plate: str
+    entered_at: datetime
+    left_at: datetime | None
+
+
+class HandoverIn(BaseModel):
+    """How a cleared truck's cargo crosses the line, as the operator at the lane records it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lane: str = Field(min_length=1, max_length=40)
+    mode: DeliveryMode
+    near_driver: str | None = Field(default=None, max_length=120, description="our side's driver")
+    far_driver: str | None = Field(
+        default=None, max_length=120, description="the other side's driver (tractor swap)"
+    )
+    far_plate: str | None = Field(
+        default=None, max_length=20, description="the other side's tractor or truck"
+    )
+    shuttle_id: str | None = Field(default=None, max_length=40, description="the AGV shuttle")
+
+
+class HandoverRead(BaseModel):
+    """A recorded handover."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    declaration_id: uuid.UUID
+    gate_id: str
+    lane: str
+    mode: str
+    near_driver: str | None
+    far_driver: str | None
+    far_plate: str | None
+    shuttle_id: str | None
+    recorded_by: str
+    at: datetime
+
+
+class TariffRead(BaseModel):
+    """A gate's tariff as the tables of a tariff document, and where it comes from."""
+
+    gate_id: str
+    source: Literal["shipped", "set in the app"]
+    updated_by: str | None
+    updated_at: datetime | None
+    tables: dict[str, Any] = Field(
+        description="currency, round_to, bands [{below_t, fee}], goods {hs_prefix: {label, "
+        "factor}}, directions, delivery_modes"
+    )
+
+
+class FeeReportRow(BaseModel):
+    """One crossed trip's fee and how it was made."""
+
+    declaration_id: uuid.UUID
+    plate: str
+    direction: str
+    delivery_mode: str
+    exited_at: datetime
+    vehicle_kg: float
+    weight_band: str
+    goods: str
+    amount: int
+    factors: dict[str, float] = Field(description="goods, direction and delivery mode factors")
+
+    @classmethod
+    def of(cls, trip: Any, exited_at: datetime, fee: "FeeRead") -> "FeeReportRow":
+        """A report row from the trip and its fee."""
+        lines = {line.item: line for line in fee.lines}
+        return cls(
+            declaration_id=trip.id,
+            plate=trip.tractor_plate,
+            direction=trip.direction,
+            delivery_mode=trip.delivery_mode,
+            exited_at=exited_at,
+            vehicle_kg=fee.vehicle_kg,
+            weight_band=lines["weight_band"].detail,
+            goods=lines["goods"].detail,
+            amount=fee.amount,
+            factors={item: line.factor for item, line in lines.items() if line.factor is not None},
+        )
+
+
+class FeeReport(BaseModel):
+    """A gate's fees for one local day: each crossed trip, the total and the total by way."""
+
+    gate_id: str
+    day_start: datetime
+    currency: str
+    trips: int
+    total: int
+    by_direction: dict[str, int]
+    rows: list[FeeReportRow]

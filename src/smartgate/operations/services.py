@@ -14,15 +14,28 @@ from smartgate.operations.schemas import (
     CrossingRead,
     FeeLineRead,
     FeeRead,
+    FeeReport,
+    FeeReportRow,
+    HandoverIn,
+    HandoverRead,
     InspectionIn,
     InspectionRead,
     StepRead,
+    TariffRead,
 )
-from smartgate.operations.tables import InspectionRow
+from smartgate.operations.tables import HandoverRow, InspectionRow, TariffRow
+from smartgate.policy.model import green_zone_fault
+from smartgate.registry.model import quarantine_chapters
 from smartgate.shared.actor import Actor
 from smartgate.shared.audit import Changed
 from smartgate.shared.clock import utcnow
-from smartgate.shared.errors import Conflict, Forbidden, NotFound
+from smartgate.shared.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from smartgate.shared.lifecycle import TripMoved, check_trip_move, coming_to
 from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
@@ -170,7 +183,7 @@ def _steps_after_inspection(
 ) -> list[TripMoved]:
     # Where the agencies' latest outcomes put the trip, as the steps that take it there.
     latest = {i.agency: i.outcome for i in uow.operations.inspections_of(row.id)}
-    plan = model.inspection_plan(row_hs_codes(row))
+    plan = inspection_plan_of(uow, row)
     verdict = plan.verdict(latest)
     reason = f"{inspection.agency}: {inspection.note}" if inspection.note else inspection.agency
 
@@ -195,6 +208,13 @@ def _steps_after_inspection(
     return steps
 
 
+def inspection_plan_of(uow: UnitOfWork, row: DeclarationRow) -> model.InspectionPlan:
+    """The agencies a trip must pass, by its goods and its gate's quarantine chapters."""
+    gate = uow.registry.get_gate(row.gate_id)
+    chapters = quarantine_chapters(gate.quarantine_chapters if gate else None)
+    return model.inspection_plan(row_hs_codes(row), chapters)
+
+
 def row_hs_codes(row: DeclarationRow) -> list[str]:
     """The HS codes of a trip's goods lines."""
     return [line.hs_code for line in row.goods]
@@ -215,22 +235,157 @@ def _inspection_entry(row: DeclarationRow, inspection: InspectionRow) -> dict[st
     )
 
 
+# --- handover at the line -------------------------------------------------------------------
+
+
+def hand_over(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    declaration_id: uuid.UUID,
+    data: HandoverIn,
+    now: datetime | None = None,
+) -> HandoverRead:
+    """An operator at the lane records how a cleared truck's cargo crossed: the delivery mode
+    the lane offers (contactless only in green-zone mode), who drove each side, the shuttle.
+    The trip is handed over; its fee and crossing log follow the mode used."""
+    now = now or utcnow()
+    with uow:
+        row = _visible_trip(uow, actor, declaration_id)
+        if not actor.runs(row.gate_id):
+            raise Forbidden(f"only operators of {row.gate_id} record its handovers")
+        trip = uow.declarations.trip_state(row.id)  # locked: one handover per trip
+        assert trip is not None  # just read
+        check_trip_move(trip.status, "handed_over", trip.held_from)
+        _check_handover(uow, row, data)
+        handover = HandoverRow(
+            declaration_id=row.id,
+            gate_id=row.gate_id,
+            recorded_by=actor.username,
+            at=now,
+            **data.model_dump(),
+        )
+        uow.operations.add_handover(handover)
+        declared_mode = row.delivery_mode
+        row.delivery_mode = data.mode
+        details = data.model_dump(exclude_none=True) | {"declared_mode": declared_mode}
+        uow.publish(
+            TripMoved(row.id, "handed_over", actor.username, now, data.lane, details=details)
+        )
+        read = HandoverRead.model_validate(handover)
+        uow.commit()
+        return read
+
+
+def _check_handover(uow: UnitOfWork, row: DeclarationRow, data: HandoverIn) -> None:
+    gate = uow.registry.get_gate(row.gate_id)
+    lanes = (
+        {lane.code: lane for lane in gate.lanes if lane.direction == row.direction} if gate else {}
+    )
+    lane = lanes.get(data.lane)
+    if lane is None:
+        known = ", ".join(sorted(lanes))
+        why = f"{row.gate_id} has no {row.direction} lane {data.lane!r} (lanes: {known})"
+        raise ValidationFailed([FieldError("lane", why)])
+    faults = model.handover_faults(
+        data.mode,
+        lane.delivery_modes,
+        green_zone_fault(uow.policy.rules(row.gate_id), data.mode),
+        data.model_dump(),
+    )
+    if faults:
+        raise ValidationFailed([FieldError(name, why) for name, why in faults])
+
+
 # --- fees -----------------------------------------------------------------------------------
 
 
 @cache
-def tariffs() -> dict[str, fees.Tariff]:
-    """The gates' tariffs (the shipped Lạng Sơn 2025 tariff; read once per process)."""
-    return fees.shipped_tariffs()
+def shipped_document() -> dict[str, Any]:
+    """The shipped tariff document (Lạng Sơn's 2025 fee; read once per process)."""
+    return fees.shipped_document()
+
+
+def tariff_of(uow: UnitOfWork, gate_id: str) -> fees.Tariff:
+    """The tariff a gate charges: the one its authority set in the app, else the shipped one."""
+    row = uow.operations.tariff_row(gate_id)
+    if row is None:
+        return fees.tariff_for(shipped_tariffs(), gate_id)
+    return fees.gate_tariff(shipped_document(), gate_id, row.sections)
+
+
+@cache
+def shipped_tariffs() -> dict[str, fees.Tariff]:
+    """The shipped tariffs by gate, read once per process."""
+    return fees.load_tariffs(shipped_document())
+
+
+def gate_tariff(*, uow: UnitOfWork, gate_id: str) -> TariffRead:
+    """A gate's tariff as its tables, and who set it."""
+    with uow.reading():
+        _known_gate(uow, gate_id)
+        return _tariff_read(uow, gate_id)
+
+
+def set_tariff(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str,
+    sections: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> TariffRead:
+    """The authority sets a gate's tariff (the keys it gives replace the default's), or with
+    None goes back to the shipped one; the log keeps the tariff before and after."""
+    now = now or utcnow()
+    if actor.role != "authority":
+        raise Forbidden("only the border authority sets a gate's tariff")
+    with uow:
+        _known_gate(uow, gate_id)
+        before = fees.as_tables(tariff_of(uow, gate_id))
+        if sections is None:
+            uow.operations.drop_tariff(gate_id)
+        else:
+            fees.gate_tariff(shipped_document(), gate_id, sections)  # refuses a bad one
+            uow.operations.save_tariff(
+                TariffRow(gate_id=gate_id, sections=sections, updated_by=actor.username,
+                          updated_at=now)
+            )  # fmt: skip
+        uow.session.flush()
+        read = _tariff_read(uow, gate_id)
+        action = "tariff.reset" if sections is None else "tariff.set"
+        uow.publish(
+            Changed("tariff", gate_id, action, actor.username, now, gate_id, before=before,
+                    after=read.tables)
+        )  # fmt: skip
+        uow.commit()
+        return read
+
+
+def _tariff_read(uow: UnitOfWork, gate_id: str) -> TariffRead:
+    row = uow.operations.tariff_row(gate_id)
+    return TariffRead(
+        gate_id=gate_id,
+        source="shipped" if row is None else "set in the app",
+        updated_by=None if row is None else row.updated_by,
+        updated_at=None if row is None else row.updated_at,
+        tables=fees.as_tables(tariff_of(uow, gate_id)),
+    )
+
+
+def _known_gate(uow: UnitOfWork, gate_id: str) -> None:
+    if uow.registry.gate_name(gate_id) is None:
+        raise NotFound(f"gate {gate_id} does not exist")
 
 
 def trip_fee(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> FeeRead:
     """What a trip the actor may see pays at its gate, and how the fee is made."""
     with uow.reading():
-        return fee_of(_visible_trip(uow, actor, declaration_id))
+        row = _visible_trip(uow, actor, declaration_id)
+        return fee_of(row, tariff_of(uow, row.gate_id))
 
 
-def fee_of(row: DeclarationRow) -> FeeRead:
+def fee_of(row: DeclarationRow, tariff: fees.Tariff) -> FeeRead:
     """A trip's fee by its gate's tariff: its weight band, goods, direction, delivery mode."""
     kg = fees.vehicle_kg(
         sum(line.gross_kg for line in row.goods),
@@ -238,7 +393,7 @@ def fee_of(row: DeclarationRow) -> FeeRead:
         trailer=row.trailer_plate is not None,
     )
     found = fees.fee(
-        fees.tariff_for(tariffs(), row.gate_id),
+        tariff,
         vehicle_kg=kg,
         hs_codes=row_hs_codes(row),
         direction=row.direction,
@@ -292,21 +447,65 @@ def crossings(
 ) -> list[CrossingRead]:
     """The trucks that crossed the zero line at a gate in one local day, with the time they
     passed each point, how long they took and what they paid."""
-    if not actor.oversees(gate_id):
-        raise Forbidden(f"only the authority and operators of {gate_id} read its crossings")
+    _ensure_reads_gate_logs(actor, gate_id)
     with uow.reading():
-        exits = uow.operations.exits_between(gate_id, day_start, day_start + DAY)
-        ids = [declaration_id for declaration_id, _ in exits]
-        trips = {row.id: row for row in uow.declarations.by_ids(ids)}
+        tariff = tariff_of(uow, gate_id)
+        exited = _exited_trips(uow, gate_id, day_start, direction)
         steps: dict[uuid.UUID, dict[str, datetime]] = {}
-        for step in uow.operations.steps_of(ids):
+        for step in uow.operations.steps_of([trip.id for trip, _ in exited]):
             steps.setdefault(step.declaration_id, {})[step.action.removeprefix("trip.")] = step.at
         found = []
-        for declaration_id, exited_at in exits:
-            trip = trips[declaration_id]
-            if direction is not None and trip.direction != direction:
-                continue
-            crossing = CrossingRead.of(trip, steps.get(declaration_id, {}), exited_at)
-            crossing.fee = fee_of(trip).amount
+        for trip, exited_at in exited:
+            crossing = CrossingRead.of(trip, steps.get(trip.id, {}), exited_at)
+            crossing.fee = fee_of(trip, tariff).amount
             found.append(crossing)
         return found
+
+
+def fee_report(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    gate_id: str,
+    day_start: datetime,
+    direction: str | None = None,
+) -> FeeReport:
+    """What the trucks that crossed in one local day paid, trip by trip and in total, and how
+    each fee was made."""
+    _ensure_reads_gate_logs(actor, gate_id)
+    with uow.reading():
+        tariff = tariff_of(uow, gate_id)
+        rows = [
+            FeeReportRow.of(trip, exited_at, fee_of(trip, tariff))
+            for trip, exited_at in _exited_trips(uow, gate_id, day_start, direction)
+        ]
+    by_direction: dict[str, int] = {}
+    for row in rows:
+        by_direction[row.direction] = by_direction.get(row.direction, 0) + row.amount
+    return FeeReport(
+        gate_id=gate_id,
+        day_start=day_start,
+        currency=tariff.currency,
+        trips=len(rows),
+        total=sum(by_direction.values()),
+        by_direction=by_direction,
+        rows=rows,
+    )
+
+
+def _ensure_reads_gate_logs(actor: Actor, gate_id: str) -> None:
+    if not actor.oversees(gate_id):
+        raise Forbidden(f"only the authority and operators of {gate_id} read its crossings")
+
+
+def _exited_trips(
+    uow: UnitOfWork, gate_id: str, day_start: datetime, direction: str | None
+) -> list[tuple[DeclarationRow, datetime]]:
+    # The trips that crossed the zero line in the day, in the order they crossed.
+    exits = uow.operations.exits_between(gate_id, day_start, day_start + DAY)
+    trips = {row.id: row for row in uow.declarations.by_ids([trip_id for trip_id, _ in exits])}
+    return [
+        (trips[trip_id], at)
+        for trip_id, at in exits
+        if direction is None or trips[trip_id].direction == direction
+    ]

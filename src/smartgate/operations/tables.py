@@ -87,6 +87,37 @@ class YardVisitRow(Base):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class HandoverRow(Base):
+    """How a cleared truck's cargo crossed the line: the delivery mode used at which lane, who
+    drove on each side, the other side's vehicle or the shuttle that carried it."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("declarations.id"), unique=True)
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"))
+    lane: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(20))
+    near_driver: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    far_driver: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    far_plate: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    shuttle_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TariffRow(Base):
+    """A gate's tariff as its authority set it in the app: the keys it gives replace the
+    shipped default's (the same tables as a [gate."<id>"] entry of tariffs.toml)."""
+
+    __tablename__ = "gate_tariffs"
+
+    gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), primary_key=True)
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class AuditRow(Base):
     """One change to anything a gate runs on: who, when, what, before and after. Rows are
     only ever added (on PostgreSQL and SQLite a trigger refuses UPDATE and DELETE)."""

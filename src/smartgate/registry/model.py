@@ -1,9 +1,11 @@
 """Pure registry rules: directions, delivery modes, opening hours, permitted goods."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Literal
 
 from smartgate.shared.clock import as_utc
+from smartgate.shared.terms import QUARANTINE_CHAPTERS
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
@@ -43,3 +45,9 @@ def utc_time_of_day(local: time, tz: tzinfo) -> time:
     moment = datetime(2024, 1, 1, local.hour, local.minute, tzinfo=tz)
     offset = moment.utcoffset() or timedelta(0)
     return (datetime(2024, 1, 1, local.hour, local.minute) - offset).time()
+
+
+def quarantine_chapters(listed: Sequence[str] | None) -> tuple[str, ...]:
+    """The HS chapters quarantine inspects at a gate: those its registry entry lists, else
+    the usual 01-14 (live animals and plant products)."""
+    return tuple(listed) if listed else QUARANTINE_CHAPTERS

@@ -38,6 +38,16 @@ class RegistryRepository:
         """One gate pair or None."""
         return self.session.get(GateRow, gate_id)
 
+    def lane_directions(self, gate_id: str) -> dict[str, str]:
+        """The gate's crossing lanes by code, with the way each goes (one small statement: a
+        camera read names its lane, and the whole gate would take four)."""
+        query = select(LaneRow.code, LaneRow.direction).where(LaneRow.gate_id == gate_id)
+        return {code: direction for code, direction in self.session.connection().execute(query)}
+
+    def yard_codes(self, gate_id: str) -> set[str]:
+        """The codes of the gate's cargo yards."""
+        return set(self.session.scalars(select(YardRow.code).where(YardRow.gate_id == gate_id)))
+
     def gate_name(self, gate_id: str) -> str | None:
         """The gate's English name, or None when there is no such gate."""
         return self.session.scalar(select(GateRow.name_en).where(GateRow.id == gate_id))

@@ -1,7 +1,7 @@
 """Registry schemas: the gate document authorities load, and what the API returns."""
 
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -9,6 +9,8 @@ from smartgate.registry.model import Direction
 from smartgate.shared.terms import DeliveryMode
 
 Slug = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)
+# An HS chapter: two digits, 01 to 97.
+Chapter = Annotated[str, Field(pattern=r"^(0[1-9]|[1-8][0-9]|9[0-7])$")]
 HSPrefix = Field(pattern=r"^(\*|\d{2}|\d{4}|\d{6})$")
 
 
@@ -67,6 +69,9 @@ class GateIn(BaseModel):
     road: list[RoadIn] = []
     lane: list[LaneIn] = Field(min_length=1)
     yard: list[YardIn] = []
+    quarantine_chapters: list[Chapter] | None = Field(
+        default=None, description="HS chapters quarantine inspects here (default 01-14)"
+    )
 
     @model_validator(mode="after")
     def _lanes_use_known_roads(self) -> "GateIn":
@@ -160,6 +165,7 @@ class GateRead(BaseModel):
     roads: list[RoadRead]
     yards: list[YardRead]
     permitted: dict[Direction, list[str]]
+    quarantine_chapters: list[str] = Field(description="HS chapters quarantine inspects here")
 
 
 class HSRead(BaseModel):

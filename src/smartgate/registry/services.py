@@ -81,6 +81,7 @@ def _store_gate(uow: UnitOfWork, gate: GateIn, side: str) -> None:
             gate_type=gate.gate_type,
             open_utc=model.utc_time_of_day(gate.opens, VN_TZ),
             close_utc=model.utc_time_of_day(gate.closes, VN_TZ),
+            quarantine_chapters=gate.quarantine_chapters,
         ),
         roads=[
             FreightRoadRow(
@@ -160,6 +161,7 @@ def _read(gate: GateRow, permitted: dict[tuple[str, str], set[str]]) -> GateRead
         roads=[RoadRead.model_validate(road) for road in gate.roads],
         yards=[YardRead.model_validate(yard) for yard in gate.yards],
         permitted={d: sorted(permitted.get((gate.id, d), set())) for d in model.DIRECTIONS},
+        quarantine_chapters=list(model.quarantine_chapters(gate.quarantine_chapters)),
     )
 
 

@@ -23,6 +23,8 @@ class GateRow(Base):
     gate_type: Mapped[str] = mapped_column(String(20))
     open_utc: Mapped[time] = mapped_column(Time)
     close_utc: Mapped[time] = mapped_column(Time)
+    # The HS chapters quarantine inspects here; None: the usual 01-14.
+    quarantine_chapters: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     lanes: Mapped[list["LaneRow"]] = relationship(order_by="LaneRow.code", lazy="selectin")
     yards: Mapped[list["YardRow"]] = relationship(order_by="YardRow.code", lazy="selectin")

@@ -11,3 +11,6 @@ DeliveryMode = Literal["direct", "tractor_swap", "transshipment", "shuttle"]
 DELIVERY_MODES: tuple[DeliveryMode, ...] = ("direct", "tractor_swap", "transshipment", "shuttle")
 # Modes in which the driver never crosses the line: the green-zone modes.
 CONTACTLESS_MODES: frozenset[str] = frozenset({"tractor_swap", "transshipment", "shuttle"})
+# Quarantine inspects live animals and plant products: HS chapters 01-14, unless a gate's
+# registry entry names its own.
+QUARANTINE_CHAPTERS: tuple[str, ...] = tuple(f"{chapter:02d}" for chapter in range(1, 15))

@@ -25,7 +25,9 @@ from smartgate.operations.matching import (
     Read,
     decide,
     distance,
+    near_skeletons,
     skeleton,
+    within,
 )
 
 SEED = 2026
@@ -180,6 +182,41 @@ def test_the_index_finds_every_truck_a_full_scan_finds_within_two_edits(declared
     found = {c.key for c in index.candidates(Read(text, CLEAR), limit=len(declared))}
     near = {str(i) for i, plate in enumerate(declared) if distance(text, plate) < 2 * EDIT_COST}
     assert near <= found
+
+
+# Where a gate looks trucks up: a read's own skeleton first, the near ones for review.
+
+# Reads with a stray CJK character anywhere, as a camera may give them.
+any_read = st.text(alphabet="0123456789ABCDEFGHLOQSZ-.· 桂云挂", max_size=12)
+
+
+@given(plates, any_read)
+def test_only_a_truck_whose_skeleton_is_the_reads_is_closer_than_a_full_edit(plate, text):
+    # Every other truck is a full edit away at least, closeness 0.5 at most: below AUTO_SCORE,
+    # so the look-up of the read's own skeleton finds every truck it may match automatically.
+    if distance(text, plate) < EDIT_COST:
+        assert skeleton(text) == skeleton(plate)
+
+
+@given(plates, any_read)
+def test_the_near_skeletons_hold_every_truck_the_index_lists_within_a_full_edit(plate, text):
+    # What a gate looks up for a read in review: what the index over every trip would list.
+    listed = PlateIndex([Expected(plate, plate)]).candidates(Read(text, CLEAR))
+    if listed and distance(text, plate) <= EDIT_COST:
+        assert skeleton(plate) in near_skeletons(text)
+
+
+def test_the_near_skeletons_are_one_edit_away_and_no_further():
+    near = near_skeletons("12C-345.61")
+    for plate in ("12C-345.67", "12C-345.6", "12C-345.612", "桂12C34561", "I2C-345.61"):
+        assert skeleton(plate) in near
+    assert skeleton("12C-345.76") not in near  # two edits: an operator types that one in
+    assert near_skeletons("-.·") == set() == near_skeletons("1" * 40)
+
+
+@given(any_read, any_read, st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.5]))
+def test_within_answers_as_the_distance_does(one, other, bound):
+    assert within(one, other, bound) == (distance(one, other) <= bound)
 
 
 # Scores and decisions.
