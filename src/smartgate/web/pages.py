@@ -1,17 +1,20 @@
 """What every page shares: the templates in the reader's language, local clock times, HTMX
 parts of a page, and service refusals turned into messages by field."""
 
+import uuid
 from collections.abc import Callable
 from datetime import date, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 from pydantic import ValidationError
 
+from smartgate.api.errors import STATUS
 from smartgate.queue.model import notice_wording
 from smartgate.queue.schemas import NoticeRead
 from smartgate.registry import services as registry
@@ -42,8 +45,9 @@ def render(
     request: Request, name: str, actor: Actor | None, block: str | None = None, **context: Any
 ) -> HTMLResponse:
     """A page (or one block of it) in the reader's language, with `local` (date and time on
-    this side's clock), `clock` (HH:MM) and `tz_label` (e.g. UTC+7); refusals in `errors` are
-    worded in the reader's language, on the local clock."""
+    this side's clock), `clock` (HH:MM), `tz_label` (e.g. UTC+7), and `money` and `number` as
+    the reader's locale writes them; refusals in `errors` are worded in the reader's language,
+    on the local clock."""
     lang = i18n.language(request)
     translate = i18n.translator(lang)
     tz = side_tz(request)
@@ -66,6 +70,8 @@ def render(
         "clock": lambda moment: moment.astimezone(tz).strftime("%H:%M"),
         "tz_label": f"UTC{hours:+.0f}",
         "worded": partial(worded, tz=tz, translate=translate),
+        "money": lambda amount, currency: format_currency(amount, currency, locale=lang),
+        "number": lambda value: format_decimal(value, locale=lang),
     }
     response = templates.TemplateResponse(request, name, context, block_name=block)
     if request.query_params.get("lang") in i18n.LANGUAGES:
@@ -115,15 +121,55 @@ def sign_in_first(request: Request) -> Response:
 def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wording]]:
     """Run a service call: (its answer, {}), or (None, why it was refused by field; `body` for
     the request as a whole, worded by `render`)."""
+    found, errors, _ = attempt_status(call)
+    return found, errors
+
+
+def attempt_status(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wording], int]:
+    """Like `attempt`, with the HTTP status the answer takes: 200, else 422 for faulty fields
+    and the API's status for any other refusal (403, 404, 409, ...)."""
     try:
-        return call(), {}
+        return call(), {}, 200
     except ValidationError as exc:
         worded = [FieldError(field_path(e.get("loc", ())), _worded(e)) for e in exc.errors()]
-        return None, _by_input(worded)
+        return None, _by_input(worded), 422
     except ValidationFailed as exc:
-        return None, _by_input(exc.errors)
+        return None, _by_input(exc.errors), 422
     except DomainError as exc:
-        return None, {"body": exc.wording or str(exc)}
+        return None, {"body": exc.wording or str(exc)}, refusal_status(exc)
+
+
+def refusal_status(error: DomainError) -> int:
+    """The HTTP status of a refusal, as the API answers it."""
+    return next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
+
+
+def shown(request: Request, actor: Actor | None, build: Callable[[], Response]) -> Response:
+    """The page `build` makes, or the page saying why it was refused (never a 500 for a
+    refusal, nor an answer in JSON)."""
+    page, errors, status = attempt_status(build)
+    return page if page is not None else refusal(request, actor, errors, status)
+
+
+def parsed_uuid(text: str, field: str) -> uuid.UUID:
+    """An id from a path or a form, or a refusal naming `field`."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValidationFailed([FieldError(field, Wording("is not a valid id"))]) from None
+
+
+def refusal(
+    request: Request, actor: Actor | None, errors: dict[str, str | Wording], status: int
+) -> HTMLResponse:
+    """A page that says, in the reader's language, why a request was refused: by field when
+    fields were at fault. An HTMX request gets it in place of the page's main part."""
+    block = wanted_block(request, "content")
+    page = render(request, "refusal.html", actor, block=block, errors=errors, status=status)
+    page.status_code = status
+    if block:
+        page.headers.update({"HX-Retarget": "main", "HX-Reswap": "innerHTML"})
+    return page
 
 
 def _by_input(errors: list[FieldError]) -> dict[str, str | Wording]:
@@ -157,7 +203,16 @@ def _worded(error: dict[str, Any]) -> str | Wording:
             return Wording("must be a number")
         case "missing":
             return Wording("is required")
+        case "string_too_long":
+            return Wording("must be at most {limit} characters", limit=ctx["max_length"])
+        case "literal_error" | "enum":
+            return Wording("must be one of {choices}", choices=_choices(ctx["expected"]))
     return readable(error)
+
+
+def _choices(expected: str) -> str:
+    # Pydantic lists them as "'pass', 'hold' or 'fail'"; the page names them plainly.
+    return expected.replace("'", "").replace(" or ", ", ")
 
 
 def _number(value: Any) -> Any:

@@ -14,6 +14,8 @@ from smartgate.declarations.model import CURRENCIES
 from smartgate.declarations.repository import DeclarationFilter
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
+from smartgate.operations import desk
+from smartgate.operations import services as operations
 from smartgate.registry import services as registry
 from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
@@ -21,9 +23,17 @@ from smartgate.shared.clock import SIDE_TZ
 from smartgate.shared.errors import FieldError, TooManyRequests, ValidationFailed
 from smartgate.shared.validation import field_errors
 from smartgate.shared.wording import Wording
-from smartgate.web import authority_routes, i18n, queue_routes
+from smartgate.web import authority_routes, i18n, operations_routes, queue_routes
 from smartgate.web.forms import declaration_from_form, form_from_declaration
-from smartgate.web.pages import HERE, gate_names, render, secure_cookies, sign_in_first
+from smartgate.web.pages import (
+    HERE,
+    gate_names,
+    parsed_uuid,
+    render,
+    secure_cookies,
+    shown,
+    sign_in_first,
+)
 
 router = APIRouter(include_in_schema=False)
 COMMON_GOODS = ("081060", "081090", "080450", "080390", "071410", "110814", "400122", "847989")
@@ -132,15 +142,29 @@ def trips_page(
 
 
 @router.get("/trips/{declaration_id}")
-def trip_page(
-    declaration_id: uuid.UUID, request: Request, uow: UoW, actor: OptionalActor
-) -> Response:
-    """One trip with its goods and its history."""
+def trip_page(declaration_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
+    """One trip: where it is now, its way so far (the timeline) and the agencies' decisions,
+    its goods, its fee once due, and the changes to its declaration."""
     if actor is None:
         return sign_in_first(request)
-    found = declarations.get(uow=uow, actor=actor, declaration_id=declaration_id)
-    changes = declarations.history(uow=uow, actor=actor, declaration_id=declaration_id)
-    return render(request, "trip.html", actor, d=found, history=changes, gate_names=gate_names(uow))
+
+    def page() -> Response:
+        trip_id = parsed_uuid(declaration_id, "declaration_id")
+        found = declarations.get(uow=uow, actor=actor, declaration_id=trip_id)
+        due = found.status in operations_routes.FEE_DUE
+        return render(
+            request,
+            "trip.html",
+            actor,
+            d=found,
+            history=declarations.history(uow=uow, actor=actor, declaration_id=trip_id),
+            steps=operations.timeline(uow=uow, actor=actor, declaration_id=trip_id),
+            inspections=desk.decisions(uow=uow, actor=actor, declaration_id=trip_id),
+            fee=operations.trip_fee(uow=uow, actor=actor, declaration_id=trip_id) if due else None,
+            gate_names=gate_names(uow),
+        )
+
+    return shown(request, actor, page)
 
 
 def _form_page(
@@ -230,5 +254,5 @@ def _by_field(errors: list[FieldError]) -> dict[str, str]:
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for pages in (router, queue_routes.router, authority_routes.router):
+    for pages in (router, queue_routes.router, authority_routes.router, operations_routes.router):
         app.include_router(pages)

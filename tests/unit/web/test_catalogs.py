@@ -8,8 +8,10 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from smartgate.operations.fees import OTHER_GOODS
 from smartgate.queue.model import NOTICE_TEXTS
 from smartgate.registry.model import DIRECTIONS, GATE_TYPES
+from smartgate.shared.actor import AGENCIES
 from smartgate.shared.lifecycle import TRIP_TRANSITIONS
 from smartgate.shared.terms import DELIVERY_MODES
 from smartgate.web import i18n, plan_view
@@ -61,7 +63,7 @@ def _dynamic() -> set[str]:
     notices = {text for _, text in NOTICE_TEXTS.values()}
     plan = {label for _, label, _ in plan_view.FIGURES} | {plan_view.HELD}
     return {*GATE_TYPES, *DIRECTIONS, *DELIVERY_MODES, *TRIP_TRANSITIONS, *errors, *notices,
-            *plan, *_wordings(), *_history_actions()}  # fmt: skip
+            *plan, *_wordings(), *_history_actions(), *AGENCIES, OTHER_GOODS}  # fmt: skip
 
 
 def _catalog(lang: str) -> Catalog:

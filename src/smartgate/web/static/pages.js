@@ -16,3 +16,15 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A form marked data-show-refusals shows the page part a refusal (403, 404, 409, 422) comes
+// with, as it shows an answer: the server words the refusal where it belongs.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  // detail.elt is the swap target here; the element that asked is the request's.
+  const status = event.detail.xhr.status;
+  const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (status >= 400 && status < 500 && asker && asker.closest("[data-show-refusals]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
