@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Published in the source: it signs tokens in demo mode only, never on a real gate.
 DEMO_SECRET = "demo-secret-key-not-for-production"
 MIN_SECRET = 32
+SECRET_HINT = (
+    "make one with python -c 'import secrets; print(secrets.token_urlsafe(48))' "
+    "and keep it the same across restarts"
+)
 
 
 class Settings(BaseSettings):
@@ -38,7 +42,8 @@ class Settings(BaseSettings):
         if not self.secret_key:
             raise ValueError(
                 f"SMARTGATE_SECRET_KEY must be set (at least {MIN_SECRET} characters) outside "
-                "demo mode"
+                f"demo mode: {SECRET_HINT}; or, to try the demo, set SMARTGATE_DEMO=1 or run "
+                "the command in the folder where `smartgate serve --demo` runs"
             )
         if self.secret_key == DEMO_SECRET:
             raise ValueError(
@@ -46,7 +51,9 @@ class Settings(BaseSettings):
                 f"of your own (at least {MIN_SECRET} characters)"
             )
         if len(self.secret_key) < MIN_SECRET:
-            raise ValueError(f"SMARTGATE_SECRET_KEY must be at least {MIN_SECRET} characters")
+            raise ValueError(
+                f"SMARTGATE_SECRET_KEY must be at least {MIN_SECRET} characters: {SECRET_HINT}"
+            )
         return self
 
 

@@ -76,7 +76,7 @@ def test_import_refuses_the_whole_file_on_one_bad_row(tmp_path, env):
     assert result.returncode == 1
     assert "line 3: containers: check digit should be 3, not 4" in result.stdout
     assert "line 4: gross_kg" in result.stdout
-    assert result.stderr.strip().startswith("error: 2 faults; stored 0")
+    assert result.stderr.strip().startswith("error: 2 faults on 2 lines; stored 0")
     assert "Traceback" not in result.stderr + result.stdout
     assert _stored(env) == 0
 
@@ -138,10 +138,13 @@ def test_users_create_and_weak_passwords(env):
 def test_missing_secret_outside_demo_is_a_configuration_error(env):
     result = run("db", "upgrade", env=env | {"SMARTGATE_DEMO": "0"})
     assert result.returncode == 2
-    assert result.stderr.strip() == (
+    # One line that says what to set, how to make a value, and how to try the demo instead.
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
         "configuration error: SMARTGATE_SECRET_KEY must be set (at least 32 characters) "
-        "outside demo mode"
+        "outside demo mode: make one with python -c 'import secrets; "
     )
+    assert "SMARTGATE_DEMO=1" in line and "smartgate serve --demo" in line
 
 
 def test_registry_load_reports_bad_documents(tmp_path, env):

@@ -4,12 +4,14 @@ import sys
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.exc import DBAPIError
 
 from smartgate.cli import (
+    consoles,
     db,
     declarations,
+    demo_folder,
     policy,
     queue,
     registry,
@@ -26,6 +28,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Smart border-gate platform for cross-border truck freight.",
 )
+
+
+@app.callback()
+def _instance(ctx: typer.Context) -> None:
+    # In the folder of `serve --demo` the other commands work on its demo database.
+    if ctx.invoked_subcommand != "serve":
+        demo_folder.adopt()
+
+
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
@@ -36,7 +47,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(queue.app, name="queue")
 app.add_typer(tariffs.app, name="tariffs")
 
-_err = Console(stderr=True, highlight=False)
+_err = consoles.console(stderr=True, highlight=False)
 
 
 def main() -> None:
@@ -54,3 +65,13 @@ def main() -> None:
         )
         _err.print("[red]configuration error:[/red]", escape(reasons), soft_wrap=True)
         sys.exit(2)
+    except DBAPIError as exc:  # no database there, or one never migrated
+        _err.print("[red]database error:[/red]", escape(_database_fault(exc)), soft_wrap=True)
+        sys.exit(1)
+
+
+def _database_fault(exc: DBAPIError) -> str:
+    reason = (str(exc.orig).strip().splitlines() or ["unknown"])[0]
+    if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+        return f"{reason}: run `smartgate db upgrade` first (SMARTGATE_DATABASE_URL names it)"
+    return f"{reason} (check SMARTGATE_DATABASE_URL)"

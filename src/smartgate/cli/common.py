@@ -1,14 +1,13 @@
 """What the sub-commands share: settings, a unit of work, the console."""
 
-from rich.console import Console
-
 from smartgate.bootstrap import unit_of_work
+from smartgate.cli import consoles
 from smartgate.config import Settings, get_settings
 from smartgate.identity.services import actor_for_username
 from smartgate.shared.actor import Actor
 from smartgate.uow import UnitOfWork
 
-console = Console(highlight=False)
+console = consoles.console(highlight=False)
 
 
 def settings() -> Settings:

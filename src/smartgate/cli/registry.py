@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from smartgate.cli.common import console, settings, uow
@@ -42,8 +43,13 @@ def gates() -> None:
 
 @app.command()
 def hs(query: str = typer.Argument(..., help="code prefix or words, e.g. durian")) -> None:
-    """Search the HS 2022 nomenclature."""
+    """Search the HS 2022 nomenclature (nothing found is not an error: exit 0, as for every
+    listing)."""
+    found = services.search_hs(query).items
+    if not found:
+        console.print(f"no HS 2022 code or description matches {escape(repr(query))}")
+        return
     table = Table("code", "description", "tiếng Việt", "中文")
-    for entry in services.search_hs(query).items:
+    for entry in found:
         table.add_row(entry.code, entry.description, entry.names_vi, entry.names_zh)
     console.print(table)

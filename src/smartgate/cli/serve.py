@@ -6,6 +6,7 @@ import typer
 import uvicorn
 
 from smartgate.bootstrap import prepare
+from smartgate.cli import demo_folder
 from smartgate.cli.common import console
 from smartgate.config import get_settings
 from smartgate.identity.services import DEMO_PASSWORD, DEMO_USERS
@@ -25,6 +26,8 @@ def serve(
         get_settings.cache_clear()
     settings = get_settings()
     prepare(settings)
+    # The other commands run in this folder find the demo database (see demo_folder).
+    (demo_folder.mark if settings.demo else demo_folder.unmark)(settings.database_url)
     if settings.demo:
         names = ", ".join(u.username for u in DEMO_USERS)
         console.print(f"demo users: {names} (password [bold]{DEMO_PASSWORD}[/bold])")

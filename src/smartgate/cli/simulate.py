@@ -18,11 +18,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Column, Table
 from typer.core import TyperGroup
 
+from smartgate.cli import consoles
 from smartgate.shared.errors import DomainError
 from smartgate.simulation import analytic, events, scenario
 from smartgate.simulation.delivery import DEFAULTS as MODES
@@ -60,8 +66,8 @@ app = typer.Typer(
     "the other commands calibrate the model and check M/M/c and M/D/c queues.",
 )
 # No markup: names like "huu-nghi [lanes=3]" and file paths are printed as they are.
-console = Console(markup=False)
-errors = Console(stderr=True, markup=False)
+console = consoles.console(markup=False)
+errors = consoles.console(stderr=True, markup=False)
 
 Source = Annotated[str, typer.Argument(metavar="SCENARIO", help="TOML file or shipped name.")]
 Replications = Annotated[int, typer.Option(min=1, help="Independent replications per scenario.")]
@@ -575,7 +581,8 @@ def _executor(workers: int, cluster: str | None = None) -> Iterator[Executor]:
 def _progress(total: int) -> Iterator[Callable[[], None]]:
     """A Rich progress bar of replications on stderr (stdout stays clean for --json)."""
     columns = (
-        "[progress.description]{task.description}",
+        # A column of its own: a plain string is markup, which this console does not read.
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

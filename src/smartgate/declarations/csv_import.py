@@ -3,11 +3,14 @@
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from smartgate.declarations.schemas import DeclarationCreate
+from smartgate.shared.clock import VN_TZ
+from smartgate.shared.errors import FieldError
 from smartgate.shared.validation import field_errors
 
 TRIP_COLUMNS = (
@@ -61,12 +64,20 @@ class RowError:
 
 @dataclass
 class Trip:
-    """The rows of one `ref` and the declaration they make."""
+    """The rows of one `ref`, their faults, and the declaration they make when they have none.
+
+    `checkable` is what the gate's rules check even when some fields are faulty: those fields
+    hold harmless stand-ins, and the rules' findings that rest on them are dropped (`faults`),
+    so one pass names every fault of every row.
+    """
 
     ref: str
     lines: list[int] = field(default_factory=list)
     rows: list[dict[str, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     declaration: DeclarationCreate | None = None
+    checkable: DeclarationCreate | None = None
+    unreadable: frozenset[str] = frozenset()
 
     def line_of(self, path: str) -> int:
         """The file line a field path of this declaration came from."""
@@ -75,10 +86,18 @@ class Trip:
             return self.lines[int(parts[1])]
         return self.lines[0]
 
+    def faults(self, found: Iterable[FieldError]) -> list[RowError]:
+        """The rules' findings on `checkable` as row errors, without those about stand-ins."""
+        return [
+            RowError(self.line_of(e.field), _column(e.field), str(e.message))
+            for e in found
+            if not _rests_on(e.field, self.unreadable)
+        ]
+
 
 @dataclass
 class ParsedFile:
-    """Declarations ready to store, and what could not be read."""
+    """Every trip of the file (good or not), and every fault found while reading it."""
 
     trips: list[Trip]
     errors: list[RowError]
@@ -101,12 +120,14 @@ def parse(text_lines: Iterable[str]) -> ParsedFile:
             errors.append(RowError(line, "ref", "is empty"))
             continue
         trip = trips.setdefault(ref, Trip(ref))
-        errors += _check_trip_columns(trip, row, line)
+        trip.errors += _check_trip_columns(trip, row, line)
         trip.lines.append(line)
         trip.rows.append(row)
     for trip in trips.values():
-        errors += _build(trip)
-    return ParsedFile([t for t in trips.values() if t.declaration], sorted(errors, key=_order))
+        _build(trip)
+    _shared_containers(list(trips.values()))
+    errors += [e for trip in trips.values() for e in trip.errors]
+    return ParsedFile(list(trips.values()), sorted(errors, key=_order))
 
 
 def _order(error: RowError) -> tuple[int, str]:
@@ -126,7 +147,7 @@ def _check_trip_columns(trip: Trip, row: dict[str, str], line: int) -> list[RowE
     ]
 
 
-def _build(trip: Trip) -> list[RowError]:
+def _build(trip: Trip) -> None:
     first = trip.rows[0]
     data: dict[str, Any] = {c: (first.get(c) or "").strip() for c in TRIP_COLUMNS}
     data["containers"] = data["containers"].replace(";", " ").split()
@@ -145,16 +166,87 @@ def _build(trip: Trip) -> list[RowError]:
                 )
             goods[flag] = value in _TRUE
         data["goods"].append(goods)
-    if errors:
-        return errors
     try:
-        trip.declaration = DeclarationCreate.model_validate(data)
+        trip.checkable = DeclarationCreate.model_validate(data)
     except ValidationError as exc:
-        return [
-            RowError(trip.line_of(e.field), _column(e.field), e.message)
-            for e in field_errors(exc.errors())
-        ]
-    return []
+        faulty = field_errors(exc.errors())
+        errors += [RowError(trip.line_of(e.field), _column(e.field), e.message) for e in faulty]
+        trip.unreadable = frozenset(e.field for e in faulty)
+        trip.checkable = _with_stand_ins(data, trip.unreadable)
+    trip.errors += errors
+    if not trip.errors:
+        trip.declaration = trip.checkable
+
+
+# Values that pass the schema, put where a row's own value does not: the rules can then check
+# the rest of the trip. Findings about these fields are dropped (`_rests_on`).
+_STAND_INS: dict[str, Any] = {
+    "direction": "export",
+    "tractor_plate": "12C-123.45",
+    "trailer_plate": None,
+    "driver_name": "-",
+    "driver_phone": None,
+    "expected_arrival": "2000-01-01T00:00:00+00:00",
+    "hs_code": "010121",
+    "description": "-",
+    "gross_kg": 1,
+    "value": 0,
+    "currency": "USD",
+}
+
+
+def _with_stand_ins(data: dict[str, Any], faulty: frozenset[str]) -> DeclarationCreate | None:
+    """The trip with a stand-in for each faulty field, or None when one has none."""
+    data = {**data, "goods": [dict(g) for g in data["goods"]]}
+    bad_containers = set()
+    for path in faulty:
+        parts = path.split(".")
+        if parts[0] == "containers" and len(parts) == 2 and parts[1].isdigit():
+            bad_containers.add(int(parts[1]))
+        elif len(parts) == 1 and parts[0] in _STAND_INS:
+            data[parts[0]] = _STAND_INS[parts[0]]
+        elif len(parts) == 3 and parts[0] == "goods" and parts[2] in _STAND_INS:
+            data["goods"][int(parts[1])][parts[2]] = _STAND_INS[parts[2]]
+        else:  # the gate, or the number of goods lines or containers: nothing to check against
+            return None
+    data["containers"] = [c for i, c in enumerate(data["containers"]) if i not in bad_containers]
+    try:
+        return DeclarationCreate.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _rests_on(path: str, faulty: frozenset[str]) -> bool:
+    """Whether a rule's finding at `path` is about a stand-in rather than the row's value."""
+    if path in faulty:
+        return True
+    if path == "goods":  # the total weight
+        return any(f.startswith("goods.") and f.endswith(".gross_kg") for f in faulty)
+    # Whether goods are permitted depends on the direction.
+    return path.startswith("goods.") and path.endswith(".hs_code") and "direction" in faulty
+
+
+def _shared_containers(trips: list[Trip]) -> None:
+    """A container is on one truck at a time: a later trip of the file naming a container that
+    an earlier one carries within a day of it is at fault (a row copied under a new ref)."""
+    carried: dict[str, list[tuple[Trip, datetime]]] = {}
+    for trip in trips:
+        if trip.checkable is None or "expected_arrival" in trip.unreadable:
+            continue  # no arrival to compare
+        arrival = trip.checkable.expected_arrival
+        for number in dict.fromkeys(trip.checkable.containers):
+            near = [t for t, at in carried.get(number, []) if abs(at - arrival) < timedelta(days=1)]
+            carried.setdefault(number, []).append((trip, arrival))
+            if near:
+                trip.errors.append(
+                    RowError(
+                        trip.lines[0],
+                        "containers",
+                        f"{number} is also on line {near[0].lines[0]} (ref {near[0].ref}), "
+                        "arriving within a day of it",
+                    )
+                )
+                trip.declaration = None
 
 
 def _column(path: str) -> str:
@@ -165,8 +257,11 @@ def _column(path: str) -> str:
     return parts[0]
 
 
-def template() -> str:
-    """A header line and one example row, for users starting a file."""
+def template(now: datetime) -> str:
+    """A header line and one example row arriving tomorrow at 08:00 Viet Nam time, for users
+    starting a file: it imports as it is."""
+    tomorrow = now.astimezone(VN_TZ).date() + timedelta(days=1)
+    arrival = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 8, tzinfo=VN_TZ)
     example = {
         "ref": "T1",
         "gate_id": "huu-nghi",
@@ -176,7 +271,7 @@ def template() -> str:
         "driver_name": "Nguyễn Văn An",
         "driver_phone": "",
         "containers": "CSQU3054383",
-        "expected_arrival": "2026-12-01T08:00:00+07:00",
+        "expected_arrival": arrival.isoformat(),
         "hs_code": "081060",
         "description": "Fresh durian",
         "gross_kg": "18000",

@@ -25,6 +25,7 @@ from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc, utcnow
 from smartgate.shared.errors import FieldError, NotFound, ValidationFailed
 from smartgate.shared.validation import parse_or_fail
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 GOODS_FIELDS = tuple(GoodsLineIn.model_fields)
@@ -56,7 +57,10 @@ def _check_new(
     errors = model.check_arrival(as_utc(data.expected_arrival), now)
     errors += model.check_containers(data.containers)
     if rules is None:
-        return [FieldError("gate_id", f"gate {data.gate_id!r} does not exist"), *errors]
+        return [
+            FieldError("gate_id", Wording("gate {gate} does not exist", gate=repr(data.gate_id))),
+            *errors,
+        ]
     goods = [model.GoodsLine(g.hs_code, g.gross_kg) for g in data.goods]
     errors += model.check_goods(
         goods, hs_exists=catalog().is_subheading, permitted=rules.permits, gate=rules.label
@@ -184,6 +188,34 @@ class BulkOutcome:
     failed: dict[int, ValidationFailed]
 
 
+def check_many(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    items: list[DeclarationCreate | None],
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> dict[int, list[FieldError]]:
+    """Every rule's faults of each declaration (by index; None is skipped), storing nothing:
+    the checking pass of a bulk import, so one run names them all."""
+    model.ensure_may_declare(actor)
+    now = now or utcnow()
+    faults: dict[int, list[FieldError]] = {}
+    with uow:
+        rules: dict[tuple[str, str], GatePermits | None] = {}
+        for index, data in enumerate(items):
+            if data is not None:
+                key = (data.gate_id, data.direction)
+                if key not in rules:
+                    rules[key] = gate_permits(uow, *key)
+                found = _check_new(data, rules[key], now)
+                if found:
+                    faults[index] = found
+            if progress:
+                progress(index + 1)
+    return faults
+
+
 def declare_many(
     *,
     uow: UnitOfWork,
@@ -285,7 +317,7 @@ def history(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> list
 def _visible(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
     row = uow.declarations.get_visible(declaration_id, actor)
     if row is None:
-        raise NotFound(f"declaration {declaration_id} does not exist")
+        raise NotFound(Wording("declaration {id} does not exist", id=str(declaration_id)))
     return row
 
 
