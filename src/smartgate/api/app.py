@@ -6,10 +6,13 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES as NOT_COMPRESSED
+from starlette.middleware.gzip import GZipMiddleware
 
 from smartgate import __version__
-from smartgate.api import errors
+from smartgate.api import docs, errors
 from smartgate.api.deps import optional_actor
+from smartgate.api.exports import MEDIA
 from smartgate.api.guards import SameOriginWrites, SecurityHeaders
 from smartgate.api.routes import declarations, operations, policy, queue, registry, system
 from smartgate.api.text_guard import RefuseNulText
@@ -39,6 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(optional_actor)],
         # Larger bodies get 413 before they are read (Content-Length) or as they pass it.
         max_body_size=settings.max_body_bytes,
+        # Swagger UI from this package rather than a CDN (docs.install); no ReDoc, which
+        # has no offline package.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=docs.OPENAPI_URL,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory(engine_for(settings.database_url))
@@ -46,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the request threads keep serving everyone else.
     app.state.hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
     errors.install(app)
+    docs.install(app)
     for router in (
         system.router,
         registry.router,
@@ -58,7 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from smartgate.web.routes import mount
 
     mount(app)
-    # The last added runs first: every answer gets the headers, refusals included.
+    # The last added runs first: every answer gets the headers, refusals included. Pages
+    # and scripts go out compressed (an xlsx is zipped already): a driver on mobile data
+    # gets a page in a third of the bytes.
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000, exclude_content_types=(*NOT_COMPRESSED, MEDIA["xlsx"])
+    )
     app.add_middleware(RefuseNulText)
     app.add_middleware(SameOriginWrites)
     app.add_middleware(SecurityHeaders)

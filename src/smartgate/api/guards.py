@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smartgate.api import docs
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The pages load their scripts and styles from /static only; nothing may frame them.
 PAGE_POLICY = (
@@ -15,15 +17,14 @@ PAGE_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# FastAPI's interactive API docs load Swagger UI / ReDoc from their CDN with an inline script.
+# The API docs (Swagger UI) load their files from /static too; their two inline scripts are
+# allowed by hash, and Swagger UI sets inline styles.
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src blob:; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+    f"default-src 'self'; script-src 'self' {docs.script_hashes()}; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = (docs.DOCS_URL,)
 COMMON_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
