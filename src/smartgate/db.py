@@ -1,19 +1,26 @@
 """Declarative base, portable column types, and engine / session factories."""
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     DateTime,
     Engine,
+    Executable,
     MetaData,
+    Table,
+    TextClause,
     bindparam,
     create_engine,
     event,
     false,
     or_,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -120,6 +127,40 @@ def is_postgresql(session: Session) -> bool:
 def dialect_insert(session: Session):  # type: ignore[no-untyped-def]
     """The INSERT construct of the session's database, which knows ON CONFLICT."""
     return postgresql_insert if is_postgresql(session) else sqlite_insert
+
+
+def json_rows_insert(table: Table, names: Sequence[str], parameter: str) -> str:
+    """PostgreSQL: an INSERT of the rows (of these columns) that one JSON parameter carries,
+    unpacked into the table's row type. Its text is the same whatever the number of rows."""
+    columns = ", ".join(names)
+    return (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM "
+        f"json_populate_recordset(NULL::{table.name}, CAST(:{parameter} AS json))"
+    )
+
+
+@lru_cache(maxsize=64)
+def _rows_insert(table: Table, names: tuple[str, ...], suffix: str) -> TextClause:
+    return text(json_rows_insert(table, names, "rows") + suffix)
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    statement: Executable,
+    postgresql_suffix: str = "",
+) -> CursorResult[Any]:
+    """Insert rows (each with the first's keys) in one statement on the session's connection:
+    `statement` run for each row, or on PostgreSQL one JSON parameter (then `postgresql_suffix`
+    ends the INSERT, as `statement` ends its own). psycopg parses a many-row VALUES list anew
+    for each statement: 17 ms of the client's time for a hundred camera reads, more than the
+    insert."""
+    connection = session.connection()
+    if not is_postgresql(session):
+        return connection.execute(statement, list(rows))
+    values = {"rows": json.dumps(list(rows), default=str)}
+    return connection.execute(_rows_insert(table, tuple(rows[0]), postgresql_suffix), values)
 
 
 ScopeShape = tuple[bool, tuple[str, ...]]

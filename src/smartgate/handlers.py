@@ -1,7 +1,7 @@
 """Which context follows which event of another: the one place contexts meet without
 importing each other's tables."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from smartgate.declarations.model import TractorChanged
@@ -13,23 +13,57 @@ from smartgate.shared.audit import Changed
 from smartgate.shared.lifecycle import TripMoved
 from smartgate.uow import UnitOfWork
 
-HANDLERS: dict[type, tuple[Callable[[UnitOfWork, Any], None], ...]] = {
-    TractorChanged: (queue.follow_new_tractor,),
-    CapacityDeclared: (replanning.follow_capacity,),
-    StopsChanged: (replanning.follow_stops,),
-    RulesChanged: (replanning.follow_rules,),
-    # The trip moves first: the queue then releases what a cancelled trip held, and tells the
-    # driver of the step it took.
-    Changed: (operations.record_change,),
+Handler = Callable[[UnitOfWork, list[Any]], None]
+
+
+def each(handler: Callable[[UnitOfWork, Any], None]) -> Handler:
+    """A handler of one event, run on each event of a run in turn."""
+
+    def on_each(uow: UnitOfWork, events: list[Any]) -> None:
+        for event in events:
+            handler(uow, event)
+
+    return on_each
+
+
+# Each handler takes a run of events of its kind, no trip twice in a run: a camera batch moves
+# a hundred trips in one unit of work, and a handler that writes a statement a run rather than
+# a statement an event is what lets it.
+HANDLERS: dict[type, tuple[Handler, ...]] = {
+    TractorChanged: (each(queue.follow_new_tractor),),
+    CapacityDeclared: (each(replanning.follow_capacity),),
+    StopsChanged: (each(replanning.follow_stops),),
+    RulesChanged: (each(replanning.follow_rules),),
+    # The trips move first: the queue then releases what a cancelled trip held, and tells the
+    # drivers of the step they took.
+    Changed: (operations.record_changes,),
     TripMoved: (
-        operations.follow_trip,
-        waiting_area.release_cancelled_trip,
-        waiting_area.tell_the_driver,
+        operations.follow_trips,
+        each(waiting_area.release_cancelled_trip),
+        waiting_area.tell_the_drivers,
     ),
 }
 
 
-def handle(uow: UnitOfWork, event: object) -> None:
-    """Run every handler of the event in the unit of work that published it."""
-    for handler in HANDLERS.get(type(event), ()):
-        handler(uow, event)
+def handle(uow: UnitOfWork, events: list[object]) -> None:
+    """Run every handler of the events in the unit of work that published them, in order,
+    a run of events of one kind at a time."""
+    for run in _runs(events):
+        for handler in HANDLERS.get(type(run[0]), ()):
+            handler(uow, run)
+
+
+def _runs(events: list[object]) -> Iterator[list[object]]:
+    # Consecutive events of one kind, a new run where one names a trip its run already has
+    # (its second step must follow the first, handlers and all).
+    run: list[object] = []
+    trips: set[object] = set()
+    for event in events:
+        trip = getattr(event, "declaration_id", None)
+        if run and (type(event) is not type(run[0]) or (trip is not None and trip in trips)):
+            yield run
+            run, trips = [], set()
+        run.append(event)
+        trips.add(trip)
+    if run:
+        yield run

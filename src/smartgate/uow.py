@@ -123,8 +123,9 @@ class UnitOfWork:
         # Imported here: the handlers' contexts import this module.
         from smartgate.handlers import handle
 
-        while self._events:
-            handle(self, self._events.pop(0))
+        while self._events:  # handlers may publish more
+            published, self._events = self._events, []
+            handle(self, published)
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

@@ -71,7 +71,9 @@ def _record(
 ) -> list[tuple[GateEventRead, bool]]:
     refused = next((data.gate_id for data in events if not actor.watches(data.gate_id)), None)
     if refused is not None:
-        raise Forbidden(f"only the cameras and operators of {refused} report its reads")
+        raise Forbidden(
+            Wording("only the cameras and operators of {refused} report its reads", refused=refused)
+        )
     known: dict[Key, Frame] = {}
     while True:  # once, unless a concurrent request stores some of these reads first
         with uow:
@@ -93,7 +95,11 @@ def _record(
 def review_list(*, uow: UnitOfWork, actor: Actor, gate_id: str) -> list[GateEventRead]:
     """The reads at a gate an operator must settle, oldest first."""
     if not actor.oversees(gate_id):
-        raise Forbidden(f"only the authority and operators of {gate_id} see its review list")
+        raise Forbidden(
+            Wording(
+                "only the authority and operators of {gate_id} see its review list", gate_id=gate_id
+            )
+        )
     with uow.reading():
         return [GateEventRead.model_validate(row) for row in uow.operations.in_review(gate_id)]
 
@@ -112,9 +118,11 @@ def settle(
     with uow:
         row = uow.operations.event_for_update(event_id)
         if row is None or not actor.oversees(row.gate_id):
-            raise NotFound(f"gate event {event_id} does not exist")
+            raise NotFound(Wording("gate event {event_id} does not exist", event_id=event_id))
         if not actor.runs(row.gate_id):
-            raise Forbidden(f"only operators of {row.gate_id} settle its reads")
+            raise Forbidden(
+                Wording("only operators of {gate_id} settle its reads", gate_id=row.gate_id)
+            )
         if row.status != "review":
             raise Conflict(Wording("the read was already settled: {status}", status=row.status))
         row.resolved_by, row.resolved_at = actor.username, now
@@ -138,7 +146,16 @@ def _confirm(uow: UnitOfWork, actor: Actor, row: GateEventRow, declaration_id: u
     trip = uow.declarations.trip_state(declaration_id)
     if trip is None or trip.gate_id != row.gate_id:
         raise ValidationFailed(
-            [FieldError("declaration_id", f"no trip {declaration_id} at {row.gate_id}")]
+            [
+                FieldError(
+                    "declaration_id",
+                    Wording(
+                        "no trip {declaration_id} at {gate_id}",
+                        declaration_id=declaration_id,
+                        gate_id=row.gate_id,
+                    ),
+                )
+            ]
         )
     refusal = _act(uow, actor, row, trip.id, Trips(uow, [trip]))
     if refusal is not None:
@@ -189,7 +206,13 @@ class _Places:
         if gate not in self.lanes:
             self.lanes[gate] = self.uow.registry.lane_directions(gate)
         if lane not in self.lanes[gate]:
-            raise ValidationFailed([FieldError("lane", f"{gate} has no lane {lane!r}")])
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "lane", Wording("{gate} has no lane {lane}", gate=gate, lane=repr(lane))
+                    )
+                ]
+            )
         return self.lanes[gate][lane]
 
 
@@ -326,7 +349,7 @@ def _act(
     try:
         trip = trips.locked(trip_id)
         if trip is None:
-            raise NotFound(f"declaration {trip_id} does not exist")
+            raise NotFound(Wording("declaration {trip_id} does not exist", trip_id=trip_id))
         if target is not None and trip.status == target:
             return None  # another frame of the passage, from another camera, moved it already
         _check_expected(trip, read.point)
@@ -334,7 +357,7 @@ def _act(
             with uow.session.begin_nested():
                 _through_queue(uow, actor, read, trip)
         else:
-            _through_yards(uow, actor, read, trip)
+            _through_yards(uow, actor, read, trip, trips)
     except DomainError as exc:
         return exc.wording or Wording(str(exc))
     if target is not None:
@@ -369,14 +392,16 @@ def _through_queue(
 
 
 def _through_yards(
-    uow: UnitOfWork, actor: Actor, read: Frame | GateEventRow, trip: TripState
+    uow: UnitOfWork, actor: Actor, read: Frame | GateEventRow, trip: TripState, trips: Trips
 ) -> None:
     # Into a yard, out of it, or across the zero line: the checks are behind, nothing here
     # refuses, so no savepoint is needed around it.
+    staying = trips.in_yard(trip.id)
     if read.point == "yard_in":
-        yards.enter(uow, trip.id, read.gate_id, read.lane or "yard", trip.tractor_plate, read.at)
+        trips.now_in(trip.id, yards.enter(uow, trip, read.lane or "yard", read.at, staying))
     else:
-        yards.leave(uow, trip.id, read.at)
+        yards.leave(staying, read.at)
+        trips.now_in(trip.id, None)
     target = model.POINT_STEP[read.point]
     if target is not None:
         # The trip is locked and its state known: the move is one guarded UPDATE.

@@ -14,6 +14,7 @@ from smartgate.declarations.repository import ExpectedTrip, TripState
 from smartgate.operations import model
 from smartgate.operations.matching import Decision, skeleton, within
 from smartgate.operations.schemas import GateEventIn
+from smartgate.operations.tables import YardVisitRow
 from smartgate.uow import UnitOfWork
 
 # Reads this far apart (weighted plate distance) are of different trucks, however close in time.
@@ -111,13 +112,30 @@ class Trips:
         self.uow = uow
         self.states = {trip.id: trip for trip in locked}
         self.likely: set[uuid.UUID] = set()
+        self.visits: dict[uuid.UUID, YardVisitRow | None] = {}  # their stays in a yard now
 
     def locked(self, trip_id: uuid.UUID) -> TripState | None:
         """The trip, locked; None when there is no such trip."""
         if trip_id not in self.states:
             wanted = (self.likely - self.states.keys()) | {trip_id}
             self.states |= {trip.id: trip for trip in self.uow.declarations.lock_trips(wanted)}
+            self._look_in_yards(wanted)
         return self.states.get(trip_id)
+
+    def in_yard(self, trip_id: uuid.UUID) -> YardVisitRow | None:
+        """The trip's stay in a yard now, if it is in one."""
+        if trip_id not in self.visits:
+            self._look_in_yards({trip_id})
+        return self.visits[trip_id]
+
+    def now_in(self, trip_id: uuid.UUID, visit: YardVisitRow | None) -> None:
+        """The trip entered a yard (its stay there) or left the yards (None)."""
+        self.visits[trip_id] = visit
+
+    def _look_in_yards(self, trip_ids: set[uuid.UUID]) -> None:
+        # With the lock, for every trip locked together: a read at a yard or the zero line
+        # ends the stay of the truck it moves, and a batch of them asks once.
+        self.visits |= dict.fromkeys(trip_ids) | self.uow.operations.open_visits_of(trip_ids)
 
     def moved(self, trip: TripState, status: str) -> None:
         """The trip took a step in this unit of work (the database follows at commit)."""

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from smartgate.db import dialect_insert
+from smartgate.db import dialect_insert, insert_rows
 from smartgate.operations.tables import (
     AuditRow,
     GateEventRow,
@@ -39,6 +39,12 @@ _LINK_PASSAGE = (
 )
 
 
+_ADD_EVENTS_POSTGRESQL = (
+    " ON CONFLICT (gate_id, camera_id, event_id) DO NOTHING"
+    " RETURNING id, gate_id, camera_id, event_id"
+)
+
+
 @cache
 def _add_events(dialect_insert: Any) -> Any:
     # Built once per database kind (each writes its own ON CONFLICT).
@@ -64,7 +70,7 @@ class OperationsRepository:
         if len(entries) == 1:
             self.session.connection().execute(_ADD_AUDIT, entries[0])
         elif entries:
-            self.session.connection().execute(_ADD_AUDIT, list(entries))
+            insert_rows(self.session, _AUDIT, entries, _ADD_AUDIT)
 
     def audit_entries(
         self,
@@ -117,7 +123,7 @@ class OperationsRepository:
         without those a concurrent request stored first (nothing of them is stored)."""
         # ON CONFLICT DO NOTHING, not a savepoint and an INSERT that may fail: one round trip.
         statement = _add_events(dialect_insert(self.session))
-        stored = self.session.connection().execute(statement, list(rows))
+        stored = insert_rows(self.session, _EVENTS, rows, statement, _ADD_EVENTS_POSTGRESQL)
         return {(row.gate_id, row.camera_id, row.event_id): row.id for row in stored}
 
     def events_by_keys(
@@ -224,11 +230,17 @@ class OperationsRepository:
     # --- yards ---------------------------------------------------------------------------
 
     def open_visit(self, declaration_id: uuid.UUID) -> YardVisitRow | None:
-        """The yard a trip is in now, if any."""
+        """The trip's stay in a yard now, if it is in one."""
+        return self.open_visits_of({declaration_id}).get(declaration_id)
+
+    def open_visits_of(
+        self, declaration_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, YardVisitRow]:
+        """The stays in a yard now of those of these trips that are in one."""
         query = select(YardVisitRow).where(
-            YardVisitRow.declaration_id == declaration_id, YardVisitRow.left_at.is_(None)
+            YardVisitRow.declaration_id.in_(list(declaration_ids)), YardVisitRow.left_at.is_(None)
         )
-        return self.session.scalar(query)
+        return {visit.declaration_id: visit for visit in self.session.scalars(query)}
 
     def add_visit(self, row: YardVisitRow) -> None:
         """A truck entered a yard."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+from smartgate.declarations.repository import Move
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.operations import fees, model
 from smartgate.operations.schemas import (
@@ -46,23 +47,41 @@ DAY = timedelta(days=1)
 # --- the trip's steps -----------------------------------------------------------------------
 
 
-def follow_trip(uow: UnitOfWork, event: TripMoved) -> None:
-    """Move the trip as a context said, and write the step into its timeline (the audit log),
-    in the unit of work that moved it."""
-    usual = _usual_origin(event)
-    if usual is not None:
-        # Every booking and call takes this way: one guarded statement, no read before it.
-        gate_id = uow.declarations.move_from(
-            event.declaration_id, usual, event.target, reason=_kept_reason(event), at=event.at
-        )
+def follow_trips(uow: UnitOfWork, events: list[TripMoved]) -> None:
+    """Move the trips as a context said, and write their steps into their timelines (the
+    audit log), in the unit of work that moved them."""
+    # Every booking, call and camera read moves its trip from its one usual state: guarded
+    # statements (one for them all on PostgreSQL), no read before them.
+    usual = {e.declaration_id: origin for e in events if (origin := _usual_origin(e)) is not None}
+    moved = uow.declarations.move_all_from(
+        [
+            Move(e.declaration_id, usual[e.declaration_id], e.target, _kept_reason(e), e.at)
+            for e in events
+            if e.declaration_id in usual
+        ]
+    )
+    steps = []
+    for event in events:
+        gate_id = moved.get(event.declaration_id)
         if gate_id is not None:
-            uow.operations.audit([step_entry(event, gate_id, usual)])
-            return
+            steps.append(step_entry(event, gate_id, usual[event.declaration_id]))
+        elif (step := _moved_from_where_it_is(uow, event)) is not None:
+            steps.append(step)
+    uow.operations.audit(steps)
+
+
+def _moved_from_where_it_is(uow: UnitOfWork, event: TripMoved) -> dict[str, Any] | None:
+    # The trip's step (its audit entry) once its state is read, or None when the move does
+    # not apply there.
     trip = uow.declarations.trip_state(event.declaration_id)
     if trip is None:
-        raise NotFound(f"declaration {event.declaration_id} does not exist")
+        raise NotFound(
+            Wording(
+                "declaration {declaration_id} does not exist", declaration_id=event.declaration_id
+            )
+        )
     if event.only_from is not None and trip.status not in event.only_from:
-        return
+        return None
     check_trip_move(trip.status, event.target, trip.held_from)
     uow.declarations.set_status(
         trip.id,
@@ -71,7 +90,7 @@ def follow_trip(uow: UnitOfWork, event: TripMoved) -> None:
         held_from=trip.status if event.target == "held" else None,
         at=event.at,
     )
-    uow.operations.audit([step_entry(event, trip.gate_id, trip.status)])
+    return step_entry(event, trip.gate_id, trip.status)
 
 
 def _usual_origin(event: TripMoved) -> str | None:
@@ -105,9 +124,9 @@ def step_entry(event: TripMoved, gate_id: str, before: str) -> dict[str, Any]:
     )
 
 
-def record_change(uow: UnitOfWork, event: Changed) -> None:
-    """Write a change any context made into the audit log, in the unit of work that made it."""
-    uow.operations.audit([audit_entry(**dataclasses.asdict(event))])
+def record_changes(uow: UnitOfWork, events: list[Changed]) -> None:
+    """Write changes any context made into the audit log, in the unit of work that made them."""
+    uow.operations.audit([audit_entry(**dataclasses.asdict(event)) for event in events])
 
 
 def audit_entry(**values: Any) -> dict[str, Any]:
@@ -126,7 +145,9 @@ def timeline(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> lis
 def _visible_trip(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> DeclarationRow:
     row = uow.declarations.get_visible(declaration_id, actor)
     if row is None:
-        raise NotFound(f"declaration {declaration_id} does not exist")
+        raise NotFound(
+            Wording("declaration {declaration_id} does not exist", declaration_id=declaration_id)
+        )
     return row
 
 
@@ -175,7 +196,9 @@ def inspect(
 
 def _ensure_inspectable(row: DeclarationRow) -> None:
     if row.status not in model.INSPECTABLE:
-        raise Conflict(Wording("a {status} trip is not waiting for inspection", status=row.status))
+        raise Conflict(
+            Wording("a {status} trip is not waiting for inspection", status=Wording(row.status))
+        )
 
 
 def _steps_after_inspection(
@@ -253,7 +276,9 @@ def hand_over(
     with uow:
         row = _visible_trip(uow, actor, declaration_id)
         if not actor.runs(row.gate_id):
-            raise Forbidden(f"only operators of {row.gate_id} record its handovers")
+            raise Forbidden(
+                Wording("only operators of {gate_id} record its handovers", gate_id=row.gate_id)
+            )
         trip = uow.declarations.trip_state(row.id)  # locked: one handover per trip
         assert trip is not None  # just read
         check_trip_move(trip.status, "handed_over", trip.held_from)
@@ -285,7 +310,10 @@ def _check_handover(uow: UnitOfWork, row: DeclarationRow, data: HandoverIn) -> N
     lane = lanes.get(data.lane)
     if lane is None:
         known = ", ".join(sorted(lanes))
-        why = f"{row.gate_id} has no {row.direction} lane {data.lane!r} (lanes: {known})"
+        why = Wording(
+            "{gate} has no {direction} lane {lane} (lanes: {known})",
+            gate=row.gate_id, direction=Wording(row.direction), lane=repr(data.lane), known=known,
+        )  # fmt: skip
         raise ValidationFailed([FieldError("lane", why)])
     faults = model.handover_faults(
         data.mode,
@@ -339,7 +367,7 @@ def set_tariff(
     None goes back to the shipped one; the log keeps the tariff before and after."""
     now = now or utcnow()
     if actor.role != "authority":
-        raise Forbidden("only the border authority sets a gate's tariff")
+        raise Forbidden(Wording("only the border authority sets a gate's tariff"))
     with uow:
         _known_gate(uow, gate_id)
         before = fees.as_tables(tariff_of(uow, gate_id))
@@ -375,7 +403,7 @@ def _tariff_read(uow: UnitOfWork, gate_id: str) -> TariffRead:
 
 def _known_gate(uow: UnitOfWork, gate_id: str) -> None:
     if uow.registry.gate_name(gate_id) is None:
-        raise NotFound(f"gate {gate_id} does not exist")
+        raise NotFound(Wording("gate {gate} does not exist", gate=gate_id))
 
 
 def trip_fee(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> FeeRead:
@@ -424,9 +452,13 @@ def audit_log(
         if gate_id is None:
             gate_id = actor.gate_id
         if not actor.runs(gate_id):
-            raise Forbidden(f"operators read the log of their own gate ({actor.gate_id})")
+            raise Forbidden(
+                Wording(
+                    "operators read the log of their own gate ({gate_id})", gate_id=actor.gate_id
+                )
+            )
     elif actor.role != "authority":
-        raise Forbidden("the audit log is for the authority and the gate's operators")
+        raise Forbidden(Wording("the audit log is for the authority and the gate's operators"))
     with uow.reading():
         rows = uow.operations.audit_entries(
             gate_id=gate_id, declaration_id=declaration_id, limit=limit, offset=offset
@@ -495,7 +527,11 @@ def fee_report(
 
 def _ensure_reads_gate_logs(actor: Actor, gate_id: str) -> None:
     if not actor.oversees(gate_id):
-        raise Forbidden(f"only the authority and operators of {gate_id} read its crossings")
+        raise Forbidden(
+            Wording(
+                "only the authority and operators of {gate_id} read its crossings", gate_id=gate_id
+            )
+        )
 
 
 def _exited_trips(

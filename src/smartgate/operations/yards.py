@@ -37,7 +37,9 @@ def yard_board(
     100 %), their dwell, and the dwell of those that left since local midnight."""
     now = now or utcnow()
     if not actor.oversees(gate_id):
-        raise Forbidden(f"only the authority and operators of {gate_id} see its yards")
+        raise Forbidden(
+            Wording("only the authority and operators of {gate_id} see its yards", gate_id=gate_id)
+        )
     with uow.reading():
         gate = _gate(uow, gate_id)
         present = uow.operations.open_visits(gate_id)
@@ -79,6 +81,9 @@ def _yard_state(
     return YardState(
         code=yard.code,
         name=yard.name,
+        name_vi=yard.name_vi,
+        name_zh=yard.name_zh,
+        name_en=yard.name_en,
         capacity=yard.capacity_trucks,
         present=len(trucks),
         share=round(len(trucks) / yard.capacity_trucks, 3),
@@ -95,7 +100,7 @@ def _yard_state(
 def _gate(uow: UnitOfWork, gate_id: str) -> GateRow:
     gate = uow.registry.get_gate(gate_id)
     if gate is None:
-        raise NotFound(f"gate {gate_id} does not exist")
+        raise NotFound(Wording("gate {gate} does not exist", gate=gate_id))
     return gate
 
 
@@ -103,23 +108,25 @@ def _gate(uow: UnitOfWork, gate_id: str) -> GateRow:
 
 
 def enter(
-    uow: UnitOfWork, trip_id: uuid.UUID, gate_id: str, yard_code: str, plate: str, at: datetime
-) -> None:
-    """A truck is in a yard from `at`: its stay in any other yard ends there."""
-    leave(uow, trip_id, at)
-    uow.operations.add_visit(
-        YardVisitRow(
-            declaration_id=trip_id, gate_id=gate_id, yard_code=yard_code, plate=plate, entered_at=at
-        )
+    uow: UnitOfWork, trip: TripState, yard_code: str, at: datetime, staying: YardVisitRow | None
+) -> YardVisitRow:
+    """A truck is in a yard from `at`: its stay in the yard it was in (`staying`) ends there."""
+    leave(staying, at)
+    visit = YardVisitRow(
+        declaration_id=trip.id,
+        gate_id=trip.gate_id,
+        yard_code=yard_code,
+        plate=trip.tractor_plate,
+        entered_at=at,
     )
-
-
-def leave(uow: UnitOfWork, trip_id: uuid.UUID, at: datetime) -> YardVisitRow | None:
-    """A truck's stay in its yard ends at `at` (the visit it ended, if it was in one)."""
-    visit = uow.operations.open_visit(trip_id)
-    if visit is not None:
-        visit.left_at = at
+    uow.operations.add_visit(visit)
     return visit
+
+
+def leave(staying: YardVisitRow | None, at: datetime) -> None:
+    """A truck's stay in its yard, if it was in one, ends at `at`."""
+    if staying is not None:
+        staying.left_at = at
 
 
 def move_by_hand(
@@ -135,13 +142,23 @@ def move_by_hand(
     the trip follows as a camera read would move it, and the log names the operator."""
     now = now or utcnow()
     if not actor.runs(gate_id):
-        raise Forbidden(f"only operators of {gate_id} move trucks in its yards")
+        raise Forbidden(
+            Wording("only operators of {gate_id} move trucks in its yards", gate_id=gate_id)
+        )
     with uow:
         if yard_code not in {yard.code for yard in _gate(uow, gate_id).yards}:
-            raise NotFound(f"{gate_id} has no yard {yard_code}")
+            raise NotFound(
+                Wording("{gate_id} has no yard {yard_code}", gate_id=gate_id, yard_code=yard_code)
+            )
         trip = uow.declarations.trip_state(data.declaration_id)
         if trip is None or trip.gate_id != gate_id:
-            raise NotFound(f"declaration {data.declaration_id} does not exist at {gate_id}")
+            raise NotFound(
+                Wording(
+                    "declaration {declaration_id} does not exist at {gate_id}",
+                    declaration_id=data.declaration_id,
+                    gate_id=gate_id,
+                )
+            )
         if data.action == "in":
             visit = _move_in(uow, actor, trip, yard_code, now)
         else:
@@ -169,12 +186,10 @@ def _move_in(
                 expected=" or ".join(sorted(MAY_ENTER)),
             )
         )
-    enter(uow, trip.id, trip.gate_id, yard_code, trip.tractor_plate, now)
+    visit = enter(uow, trip, yard_code, now, uow.operations.open_visit(trip.id))
     if trip.status != "in_yard":
         uow.publish(TripMoved(trip.id, "in_yard", actor.username, now, yard_code))
-    uow.session.flush()
-    visit = uow.operations.open_visit(trip.id)
-    assert visit is not None  # just opened
+    uow.session.flush()  # the visit's id, for the answer
     return visit
 
 
@@ -184,5 +199,5 @@ def _move_out(
     visit = uow.operations.open_visit(trip_id)
     if visit is None or visit.yard_code != yard_code:
         raise Conflict(Wording("{plate} is not in yard {yard}", plate=plate, yard=yard_code))
-    visit.left_at = now
+    leave(visit, now)
     return visit

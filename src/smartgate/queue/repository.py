@@ -23,7 +23,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from smartgate.db import UTCDateTime, dialect_insert, is_postgresql, postgresql_insert, visible
+from smartgate.db import (
+    UTCDateTime,
+    dialect_insert,
+    insert_rows,
+    is_postgresql,
+    postgresql_insert,
+    visible,
+)
 from smartgate.declarations.tables import DeclarationRow
 from smartgate.queue.model import (
     BOOKING_TRANSITIONS,
@@ -36,6 +43,7 @@ from smartgate.queue.model import (
     coming_from,
     notice,
     notice_wording,
+    pass_key,
 )
 from smartgate.queue.tables import (
     IN_QUEUE_STATUSES,
@@ -92,8 +100,9 @@ class QueueRepository:
         return self.session.scalar(query)
 
     def booking_by_pass(self, pass_code: str) -> BookingRow | None:
-        """The booking a scanned pass belongs to."""
-        return self.session.scalar(select(BookingRow).where(BookingRow.pass_code == pass_code))
+        """The booking a scanned or typed pass belongs to, in whatever case it was typed."""
+        key = pass_key(pass_code)
+        return self.session.scalar(select(BookingRow).where(BookingRow.pass_code == key))
 
     def live_booking_for_vehicle(self, vehicle_key: str) -> BookingRow | None:
         """The vehicle's active or held booking, if any."""
@@ -436,7 +445,7 @@ class QueueRepository:
     def add_notices(self, notices: list[dict[str, Any]]) -> None:
         """Insert notices to trucks (as made by `model.notice`)."""
         if notices:
-            self.session.execute(_INSERT_NOTICE, notices)
+            insert_rows(self.session, NoticeRow.__table__, notices, _INSERT_NOTICE)
 
     def notices_of(self, actor: Actor, limit: int = 50) -> list[NoticeRow]:
         """The newest notices for the actor's trucks."""

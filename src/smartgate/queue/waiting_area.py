@@ -8,6 +8,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from smartgate.declarations.plates import plate_key
+from smartgate.operations.matching import skeleton
 from smartgate.queue import model
 from smartgate.queue.boards import Board, as_waiting, editing, policy_of, reading
 from smartgate.queue.model import notice
@@ -147,6 +148,7 @@ def board(
             next_up = [_read(gate, r, now) for r in uow.queue.entries_by_ids(upcoming)]
             lanes = gate.queue.counts(now)
             total = len(gate.queue)
+            capacity, room = gate.capacity_now(now), gate.room(now)
         held = uow.queue.entries(gate_id, direction, ("held",))
         called = uow.queue.entries(gate_id, direction, ("called",))
         return QueueBoard(
@@ -160,6 +162,8 @@ def board(
             called=[_read(None, r, now) for r in called],
             on_hold=[_read(None, r, now) for r in held[:limit]],
             updated_at=now,
+            capacity_this_hour=capacity,
+            room_this_hour=room,
         )
 
 
@@ -185,7 +189,7 @@ def position(
     with uow:
         row = uow.queue.entry(entry_id)
         if row is None or not _may_see(uow, actor, row):
-            raise NotFound(f"queue entry {entry_id} does not exist")
+            raise NotFound(Wording("queue entry {entry_id} does not exist", entry_id=entry_id))
         with reading(uow, row.gate_id, row.direction, now) as gate:
             return _read(gate, row, now)
 
@@ -228,7 +232,7 @@ def called_display(
     now = now or utcnow()
     with uow:
         if uow.registry.gate_name(gate_id) is None:
-            raise NotFound(f"gate {gate_id!r} does not exist")
+            raise NotFound(Wording("gate {gate} does not exist", gate=repr(gate_id)))
         rows = [
             r
             for direction in DIRECTIONS
@@ -320,7 +324,13 @@ def finish_entry(
     work; its trip follows."""
     found = uow.queue.entry(entry_id)
     if found is None or found.gate_id != gate_id:
-        raise NotFound(f"queue entry {entry_id} does not exist at {gate_id}")
+        raise NotFound(
+            Wording(
+                "queue entry {entry_id} does not exist at {gate_id}",
+                entry_id=entry_id,
+                gate_id=gate_id,
+            )
+        )
     with editing(uow, gate_id, found.direction, now) as board:
         # Read again under the queue's lock: a concurrent outcome may have landed since.
         row = uow.queue.entry_for_update(entry_id)
@@ -366,17 +376,44 @@ def _arriving_trip(uow: UnitOfWork, actor: Actor, gate_id: str, data: ArrivalIn)
                 )
             )
         declaration_id = booking.declaration_id
+    elif data.plate is not None:
+        declaration_id = _arriving_by_plate(uow, gate_id, data.plate)
     else:
         declaration_id = data.declaration_id
     trip = uow.declarations.trip(declaration_id, actor)
     if trip is None or trip.gate_id != gate_id:
-        raise NotFound(f"declaration {declaration_id} does not exist at {gate_id}")
+        raise NotFound(
+            Wording(
+                "declaration {declaration_id} does not exist at {gate_id}",
+                declaration_id=declaration_id,
+                gate_id=gate_id,
+            )
+        )
     if trip.status not in ARRIVING:
-        raise Conflict(Wording("declaration is {status}", status=trip.status))
+        raise Conflict(Wording("declaration is {status}", status=Wording(trip.status)))
     if booking is None:
         found = uow.queue.live_booking_for_vehicle(plate_key(trip.tractor_plate))
         booking = found if found is not None and found.status == "active" else None
     return trip, booking
+
+
+def _arriving_by_plate(uow: UnitOfWork, gate_id: str, plate: str) -> uuid.UUID:
+    # The one trip of this vehicle that may join the line here; of several, the booked one.
+    key = plate_key(plate)
+    found = uow.declarations.expected_at_gate(gate_id, ARRIVING, [skeleton(plate)])
+    trips = [t.id for t in found if plate_key(t.plate) == key]
+    if len(trips) > 1:
+        booking = uow.queue.live_booking_for_vehicle(key)
+        trips = [booking.declaration_id] if booking and booking.declaration_id in trips else trips
+    if not trips:
+        raise NotFound(
+            Wording("no trip on its way at {gate} has plate {plate}", gate=gate_id, plate=plate)
+        )
+    if len(trips) > 1:
+        raise Conflict(
+            Wording("{plate} has several trips on their way; type the declaration id", plate=plate)
+        )
+    return trips[0]
 
 
 def _entry(trip, slot, booking, now, reason) -> QueueEntryRow:  # type: ignore[no-untyped-def]
@@ -430,13 +467,17 @@ def _read(board: Board | None, row: QueueEntryRow | Row[Any], now: datetime) -> 
 
 def _ensure_runs_gate(actor: Actor, gate_id: str) -> None:
     if not actor.runs(gate_id):
-        raise Forbidden(f"only an operator of {gate_id} runs its waiting area")
+        raise Forbidden(
+            Wording("only an operator of {gate_id} runs its waiting area", gate_id=gate_id)
+        )
 
 
 def _ensure_sees_gate(actor: Actor, gate_id: str) -> None:
     if actor.oversees(gate_id):
         return
-    raise Forbidden(f"only operators of {gate_id} and authorities see its queue board")
+    raise Forbidden(
+        Wording("only operators of {gate_id} and authorities see its queue board", gate_id=gate_id)
+    )
 
 
 def _may_see(uow: UnitOfWork, actor: Actor, row: QueueEntryRow) -> bool:
@@ -488,14 +529,20 @@ def entry_changed(row: QueueEntryRow, actor: str, now: datetime, before: str) ->
     )  # fmt: skip
 
 
-def tell_the_driver(uow: UnitOfWork, event: TripMoved) -> None:
-    """The driver hears of the steps that concern them after the call (held and why, refused,
-    cleared, crossed), once the trip has taken the step."""
-    text_id = model.TRIP_NOTICES.get(event.target)
-    if text_id is None:
+def tell_the_drivers(uow: UnitOfWork, events: list[TripMoved]) -> None:
+    """The drivers hear of the steps that concern them after the call (held and why, refused,
+    cleared, crossed), once their trips have taken the steps: one look-up and one insert for
+    a run of steps."""
+    told = [event for event in events if event.target in model.TRIP_NOTICES]
+    if not told:
         return
-    trip = uow.declarations.trip_state(event.declaration_id)
-    if trip is None or trip.status != event.target:
-        return  # the step did not apply (the trip was elsewhere): nothing to tell
-    addressee = model.Addressee(trip.id, trip.owner_id, trip.tractor_plate)
-    uow.queue.add_notices([notice(addressee, text_id, event.at, reason=event.reason or "")])
+    trips = {t.id: t for t in uow.declarations.lock_trips({e.declaration_id for e in told})}
+    notices = []
+    for event in told:
+        trip = trips.get(event.declaration_id)
+        if trip is None or trip.status != event.target:
+            continue  # the step did not apply (the trip was elsewhere): nothing to tell
+        addressee = model.Addressee(trip.id, trip.owner_id, trip.tractor_plate)
+        text_id = model.TRIP_NOTICES[event.target]
+        notices.append(notice(addressee, text_id, event.at, reason=event.reason or ""))
+    uow.queue.add_notices(notices)
