@@ -80,7 +80,7 @@ def test_capacity_prints_the_day_and_reads_back(env):
         (
             ("policy", "capacity", "huu-nghi", "--direction", "export", "--trucks-per-hour", "40",
              "--from-hour", "7", "--to-hour", "5", *AUTHORITY),
-            "error: to_hour must be after from_hour",
+            "error: the end hour must be after the start hour",
         ),
         (
             ("policy", "capacity", "nowhere", "--direction", "export", "--trucks-per-hour", "40",

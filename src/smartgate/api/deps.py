@@ -11,6 +11,7 @@ from smartgate.config import Settings
 from smartgate.identity.services import BadCredentials, actor_for_token
 from smartgate.shared.actor import Actor, Role, may_reach
 from smartgate.shared.errors import Forbidden
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -66,14 +67,14 @@ async def optional_actor(request: Request, token: BearerToken) -> Actor | None:
         )
     )
     if actor is not None and not may_reach(actor.role, request.url.path):
-        raise Forbidden(f"a {actor.role} account reaches only its own endpoints")
+        raise Forbidden(Wording("a {role} account reaches only its own endpoints", role=actor.role))
     return actor
 
 
 async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     """The signed-in actor, or 401."""
     if actor is None:
-        raise BadCredentials("sign in first: missing, expired or invalid token")
+        raise BadCredentials(Wording("sign in first: missing, expired or invalid token"))
     return actor
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from smartgate.identity.services import BadCredentials
 from smartgate.shared.errors import (
@@ -29,16 +29,23 @@ STATUS: dict[type[DomainError], int] = {
 
 
 class ErrorBody(BaseModel):
-    """A refusal with its reason."""
+    """A refusal with its reason in English (`detail`), and its `code` and `params` for
+    clients that word it in their reader's language."""
 
     detail: str
+    code: str = Field("", description="names the refusal, e.g. not_found")
+    params: dict[str, Any] = Field(default_factory=dict, description="the values in `detail`")
 
 
 class FieldProblem(BaseModel):
-    """One failing field: `field` is the dotted path, `message` the reason in words."""
+    """One failing field: `field` is the dotted path, `message` the reason in English words;
+    `code` names the reason and `params` holds its values, for clients that word it in
+    their reader's language."""
 
     field: str
     message: str
+    code: str = Field("", description="names the reason, e.g. less_than_equal")
+    params: dict[str, Any] = Field(default_factory=dict, description="its values, e.g. limit")
     loc: list[str | int]
     msg: str
     type: str
@@ -66,11 +73,14 @@ def problem(error: FieldError) -> dict[str, Any]:
     if error.field != "body":
         # isdigit() also takes '²', which int() refuses: a key the client made up stays text.
         loc += [int(p) if p.isdecimal() else p for p in error.field.split(".")]
+    wording = error.wording
     return {
         "field": error.field,
-        "message": error.message,
+        "message": str(error.message),
+        "code": wording.code,
+        "params": wording.params(),
         "loc": loc,
-        "msg": error.message,
+        "msg": str(error.message),
         "type": "value_error",
     }
 
@@ -97,4 +107,5 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.retry_after)}
-        return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=headers)
+        body = {"detail": str(exc), "code": exc.code, "params": exc.params}
+        return JSONResponse(status_code=status, content=body, headers=headers)

@@ -27,6 +27,7 @@ from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc, utcnow
 from smartgate.shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from smartgate.shared.lifecycle import TripMoved, check_trip_move
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 MAX_GOODS_LINES = 50
@@ -40,7 +41,11 @@ def _amend(
     with uow:
         row = uow.declarations.get_for_update(declaration_id, actor)
         if row is None:
-            raise NotFound(f"declaration {declaration_id} does not exist")
+            raise NotFound(
+                Wording(
+                    "declaration {declaration_id} does not exist", declaration_id=declaration_id
+                )
+            )
         model.ensure_may_amend(actor, owner_id=row.owner_id, company=row.company)
         model.ensure_amendable(row.status)
         rules = gate_permits(uow, row.gate_id, row.direction)
@@ -81,7 +86,9 @@ def _line(row: DeclarationRow, line_no: int) -> GoodsLineRow:
     for line in row.goods:
         if line.line_no == line_no:
             return line
-    raise NotFound(f"goods line {line_no} does not exist on this declaration")
+    raise NotFound(
+        Wording("goods line {line_no} does not exist on this declaration", line_no=line_no)
+    )
 
 
 def _line_data(line: GoodsLineRow) -> dict[str, Any]:
@@ -159,7 +166,9 @@ def add_goods_line(
 
     def change(row: DeclarationRow, rules: GatePermits) -> tuple[str, str, Any, Any]:
         if len(row.goods) >= MAX_GOODS_LINES:
-            raise Conflict(f"a declaration holds at most {MAX_GOODS_LINES} goods lines")
+            raise Conflict(
+                Wording("a declaration holds at most {limit} goods lines", limit=MAX_GOODS_LINES)
+            )
         _check_hs(line.hs_code, rules)
         _check_weight(row, without=None, adding=line.gross_kg)
         line_no = max(g.line_no for g in row.goods) + 1
@@ -182,7 +191,9 @@ def remove_goods_line(
     def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
         line = _line(row, line_no)
         if len(row.goods) == 1:
-            raise Conflict("a declaration needs at least one goods line; cancel it instead")
+            raise Conflict(
+                Wording("a declaration needs at least one goods line; cancel it instead")
+            )
         row.goods.remove(line)
         return "goods.removed", f"goods.{line_no}", _line_data(line), None
 
@@ -193,7 +204,7 @@ def _container(row: DeclarationRow, number: str) -> ContainerRow:
     for container in row.containers:
         if container.number == number:
             return container
-    raise NotFound(f"container {number} is not on this declaration")
+    raise NotFound(Wording("container {number} is not on this declaration", number=number))
 
 
 def _ensure_not_listed(row: DeclarationRow, number: str) -> None:
@@ -236,7 +247,9 @@ def add_container(
     def change(row: DeclarationRow, _rules: GatePermits) -> tuple[str, str, Any, Any]:
         _ensure_not_listed(row, new.number)
         if len(row.containers) >= model.MAX_CONTAINERS:
-            raise Conflict(f"a truck carries at most {model.MAX_CONTAINERS} containers")
+            raise Conflict(
+                Wording("a truck carries at most {limit} containers", limit=model.MAX_CONTAINERS)
+            )
         position = max((c.position for c in row.containers), default=-1) + 1
         row.containers.append(ContainerRow(position=position, number=new.number))
         return "container.added", f"containers.{position}", None, new.number

@@ -4,6 +4,7 @@ import re
 import string
 
 from smartgate.shared.validation import stray_character
+from smartgate.shared.wording import Wording
 
 # [0-9], not \d: \d also matches Arabic-Indic, full-width and every other script's digits.
 _SHAPE = re.compile(r"^[A-Z]{3}[A-Z][0-9]{6}[0-9]$")
@@ -43,13 +44,23 @@ def parse_container(text: str) -> str:
     stray = stray_character(tidy, _ALPHABET)
     if stray:
         raise ContainerError(
-            f"has {stray}: container numbers are written with the letters A-Z and the digits 0-9"
+            Wording(
+                "has {found}: container numbers are written with the letters A-Z and the "
+                "digits 0-9",
+                found=stray,
+            )
         )
     if not _SHAPE.match(tidy):
-        raise ContainerError("must be 4 letters and 7 digits, like CSQU3054383")
+        raise ContainerError(Wording("must be 4 letters and 7 digits, like CSQU3054383"))
     if tidy[3] not in _CATEGORIES:
-        raise ContainerError(f"category letter must be U, J or Z, not {tidy[3]}")
+        raise ContainerError(
+            Wording("category letter must be U, J or Z, not {found}", found=tidy[3])
+        )
     expected = check_digit(tidy[:10])
     if int(tidy[10]) != expected:
-        raise ContainerError(f"check digit should be {expected}, not {tidy[10]}")
+        raise ContainerError(
+            Wording(
+                "check digit should be {expected}, not {found}", expected=expected, found=tidy[10]
+            )
+        )
     return tidy

@@ -9,6 +9,7 @@ from typing import Any
 from smartgate.shared.actor import Actor
 from smartgate.shared.errors import Conflict, FieldError, Forbidden
 from smartgate.shared.lifecycle import AMENDABLE
+from smartgate.shared.wording import Wording
 
 MAX_TRUCK_KG = 60_000  # heaviest road train either side lets onto its roads
 MAX_CONTAINERS = 3  # one 40 ft or two 20 ft on a semi-trailer, plus a third on a road train
@@ -62,19 +63,25 @@ class TractorChanged:
 
 def hs_fault(
     hs_code: str, *, hs_exists: Callable[[str], bool], permitted: Callable[[str], bool], gate: str
-) -> str | None:
+) -> Wording | None:
     """Why an HS code cannot be declared here, or None."""
     if not hs_exists(hs_code):
-        return f"{hs_code} is not an HS 2022 subheading"
+        return Wording("{hs_code} is not an HS 2022 subheading", hs_code=hs_code)
     if not permitted(hs_code):
-        return f"goods {hs_code} are not permitted through {gate}"
+        return Wording(
+            "goods {hs_code} are not permitted through {gate}", hs_code=hs_code, gate=gate
+        )
     return None
 
 
-def weight_fault(total_kg: float) -> str | None:
+def weight_fault(total_kg: float) -> Wording | None:
     """Why a truck's total gross weight is implausible, or None."""
     if total_kg > MAX_TRUCK_KG:
-        return f"total gross weight {total_kg:,.0f} kg exceeds {MAX_TRUCK_KG:,} kg a truck"
+        return Wording(
+            "total gross weight {total} kg exceeds {limit} kg a truck",
+            total=f"{total_kg:,.0f}",
+            limit=f"{MAX_TRUCK_KG:,}",
+        )
     return None
 
 
@@ -104,9 +111,9 @@ def check_arrival(
 ) -> list[FieldError]:
     """The expected arrival must be recent or within the booking horizon."""
     if expected < now - ARRIVAL_PAST_GRACE:
-        return [FieldError(path, "is more than 24 hours in the past")]
+        return [FieldError(path, Wording("is more than {hours} hours in the past", hours=24))]
     if expected > now + ARRIVAL_HORIZON:
-        return [FieldError(path, "is more than 60 days ahead")]
+        return [FieldError(path, Wording("is more than {days} days ahead", days=60))]
     return []
 
 
@@ -114,11 +121,17 @@ def check_containers(numbers: list[str], *, path: str = "containers") -> list[Fi
     """No container twice, and no more than a truck can carry."""
     errors = []
     if len(numbers) > MAX_CONTAINERS:
-        errors.append(FieldError(path, f"a truck carries at most {MAX_CONTAINERS} containers"))
+        errors.append(
+            FieldError(
+                path, Wording("a truck carries at most {limit} containers", limit=MAX_CONTAINERS)
+            )
+        )
     seen: set[str] = set()
     for index, number in enumerate(numbers):
         if number in seen:
-            errors.append(FieldError(f"{path}.{index}", f"{number} is listed twice"))
+            errors.append(
+                FieldError(f"{path}.{index}", Wording("{number} is listed twice", number=number))
+            )
         seen.add(number)
     return errors
 
@@ -126,20 +139,22 @@ def check_containers(numbers: list[str], *, path: str = "containers") -> list[Fi
 def ensure_amendable(status: str) -> None:
     """A declaration changes only until its truck is called to the border."""
     if status not in AMENDABLE:
-        raise Conflict(f"a {status} declaration can no longer be amended")
+        raise Conflict(
+            Wording("a {status} declaration can no longer be amended", status=Wording(status))
+        )
 
 
 def ensure_may_declare(actor: Actor) -> None:
     """Drivers and forwarders declare trips; officials do not."""
     if actor.role not in DECLARING_ROLES:
-        raise Forbidden(f"role {actor.role} cannot declare trips")
+        raise Forbidden(Wording("role {role} cannot declare trips", role=actor.role))
 
 
 def ensure_may_amend(actor: Actor, *, owner_id: int, company: str | None) -> None:
     """The declaring driver, or a forwarder of the declaring company, may amend."""
     if actor.role in DECLARING_ROLES and actor.scope.allows(owner_id=owner_id, company=company):
         return
-    raise Forbidden("only the declaring driver or forwarder may change this declaration")
+    raise Forbidden(Wording("only the declaring driver or forwarder may change this declaration"))
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

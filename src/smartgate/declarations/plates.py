@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from smartgate.shared.validation import stray_character
+from smartgate.shared.wording import Wording
 
 # Letters Viet Nam leaves out of plate series because they read like digits.
 _VN_SERIES = r"[A-HK-NPR-VX-Z][A-Z]?"
@@ -61,14 +62,19 @@ def parse_plate(text: str, *, trailer: bool = False) -> Plate:
     """Parse a Vietnamese or Chinese tractor (or trailer) plate into canonical form."""
     tidy = _tidy(text)
     if not tidy:
-        raise PlateError("is empty")
+        raise PlateError(Wording("is empty"))
     if _is_cjk(tidy[0]) and tidy[0] not in _CN_PROVINCES:
-        raise PlateError(f"{tidy[0]!r} is not a Chinese province abbreviation")
+        raise PlateError(
+            Wording("{found} is not a Chinese province abbreviation", found=repr(tidy[0]))
+        )
     stray = stray_character(tidy, _ALPHABET)
     if stray:
         raise PlateError(
-            f"has {stray}: plates are written with the digits 0-9 and the letters A-Z"
-            " (and a Chinese province abbreviation, and 挂 on trailers)"
+            Wording(
+                "has {found}: plates are written with the digits 0-9 and the letters A-Z"
+                " (and a Chinese province abbreviation, and 挂 on trailers)",
+                found=stray,
+            )
         )
     if tidy[0] in _CN_PROVINCES:
         return _parse_cn(tidy, trailer=trailer)
@@ -81,10 +87,10 @@ def _is_cjk(character: str) -> bool:
     return "\u4e00" <= character <= "\u9fff"
 
 
-def _expected(trailer: bool) -> str:
+def _expected(trailer: bool) -> Wording:
     if trailer:
-        return "is not a trailer plate like 12R-012.34 (Viet Nam) or 桂F1234挂 (China)"
-    return "is not a plate like 12C-123.45 or 12C-1234 (Viet Nam) or 桂F12345 (China)"
+        return Wording("is not a trailer plate like 12R-012.34 (Viet Nam) or 桂F1234挂 (China)")
+    return Wording("is not a plate like 12C-123.45 or 12C-1234 (Viet Nam) or 桂F12345 (China)")
 
 
 def _parse_vn(tidy: str, *, trailer: bool) -> Plate:
@@ -93,13 +99,18 @@ def _parse_vn(tidy: str, *, trailer: bool) -> Plate:
         raise PlateError(_expected(trailer))
     province, series, number = match["province"], match["series"], match["number"]
     if int(province) < 11:
-        raise PlateError(f"province code {province} does not exist (codes run 11 to 99)")
+        raise PlateError(
+            Wording("province code {code} does not exist (codes run 11 to 99)", code=province)
+        )
     if trailer and series != TRAILER_SERIES:
         raise PlateError(
-            f"series {series} is not a trailer series; trailers use R, like 12R-012.34"
+            Wording(
+                "series {series} is not a trailer series; trailers use R, like 12R-012.34",
+                series=series,
+            )
         )
     if not trailer and series == TRAILER_SERIES:
-        raise PlateError("series R is for trailers; give the tractor's own plate")
+        raise PlateError(Wording("series R is for trailers; give the tractor's own plate"))
     digits = number.replace(".", "")
     body = f"{digits[:3]}.{digits[3:]}" if len(digits) == 5 else digits
     return Plate("VN", f"{province}{series}-{body}")

@@ -20,6 +20,7 @@ from smartgate.declarations.plates import parse_plate
 from smartgate.registry.model import Direction
 from smartgate.shared.terms import DeliveryMode
 from smartgate.shared.validation import Moment, no_control_characters
+from smartgate.shared.wording import Wording
 
 
 def _tractor(text: str) -> str:
@@ -32,7 +33,7 @@ def _trailer(text: str) -> str:
 
 def _currency(text: str) -> str:
     if text not in CURRENCIES:
-        raise ValueError(f"must be one of {', '.join(sorted(CURRENCIES))}")
+        raise ValueError(Wording("must be one of {choices}", choices=", ".join(sorted(CURRENCIES))))
     return text
 
 
@@ -46,7 +47,7 @@ def _text(max_length: int) -> Any:
 
 def _not_null(value: Any) -> Any:
     if value is None:
-        raise ValueError("cannot be null; leave it out to keep it as it is")
+        raise ValueError(Wording("cannot be null; leave it out to keep it as it is"))
     return value
 
 
@@ -259,4 +260,4 @@ class HistoryRead(BaseModel):
 
 def _require_some(update: BaseModel) -> None:
     if not update.model_fields_set:
-        raise ValueError("give at least one field to change")
+        raise ValueError(Wording("give at least one field to change"))

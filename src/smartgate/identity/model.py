@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from smartgate.shared.actor import AGENCIES, GATE_ROLES, ROLES
 from smartgate.shared.errors import FieldError
+from smartgate.shared.wording import Wording
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD = 10
@@ -34,7 +35,9 @@ def check_new_user(
     errors = []
     if not USERNAME.match(username):
         errors.append(
-            FieldError("username", "use 2 to 80 lower-case letters, digits, dots, dashes or _")
+            FieldError(
+                "username", Wording("use 2 to 80 lower-case letters, digits, dots, dashes or _")
+            )
         )
     if role not in ROLES:
         errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}"))
@@ -45,10 +48,12 @@ def check_new_user(
             )
         )
     if role not in GATE_ROLES and gate_id:
-        errors.append(FieldError("gate_id", "only operators and cameras are bound to a gate"))
+        errors.append(
+            FieldError("gate_id", Wording("only operators and cameras are bound to a gate"))
+        )
     errors += agency_faults(role, agencies)
     if role == "forwarder" and not (company and company.strip()):
-        errors.append(FieldError("company", "a forwarder works for a company; name it"))
+        errors.append(FieldError("company", Wording("a forwarder works for a company; name it")))
     errors += check_password(password, demo=demo)
     return errors
 
@@ -56,7 +61,7 @@ def check_new_user(
 def agency_faults(role: str, agencies: tuple[str, ...]) -> list[FieldError]:
     """Agencies are an operator's, and each one of the inspecting agencies."""
     if agencies and role != "operator":
-        return [FieldError("agencies", "only operators belong to an agency")]
+        return [FieldError("agencies", Wording("only operators belong to an agency"))]
     unknown = sorted(set(agencies) - set(AGENCIES))
     if unknown:
         return [
@@ -68,7 +73,11 @@ def agency_faults(role: str, agencies: tuple[str, ...]) -> list[FieldError]:
 def check_password(password: str, *, demo: bool = False) -> list[FieldError]:
     """A password fault, if any: demo users share the password `demo`; real ones must not."""
     if not demo and len(password) < MIN_PASSWORD:
-        return [FieldError("password", f"must have at least {MIN_PASSWORD} characters")]
+        return [
+            FieldError(
+                "password", Wording("must have at least {limit} characters", limit=MIN_PASSWORD)
+            )
+        ]
     return []
 
 

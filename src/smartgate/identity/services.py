@@ -105,9 +105,15 @@ def create_user(
         raise ValidationFailed(errors)
     with uow:
         if uow.users.by_username(new.username) is not None:
-            raise Conflict(f"user {new.username!r} already exists")
+            raise Conflict(Wording("user {username} already exists", username=repr(new.username)))
         if new.gate_id and uow.registry.get_gate(new.gate_id) is None:
-            raise ValidationFailed([FieldError("gate_id", f"gate {new.gate_id!r} does not exist")])
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "gate_id", Wording("gate {gate} does not exist", gate=repr(new.gate_id))
+                    )
+                ]
+            )
         row = _row(new, demo=demo)
         uow.users.add(row)
         uow.session.flush()
@@ -229,7 +235,7 @@ def _user_changed(
 def _user_for_update(uow: UnitOfWork, username: str) -> UserRow:
     row = uow.users.by_username_for_update(username)
     if row is None:
-        raise NotFound(f"user {username!r} does not exist")
+        raise NotFound(Wording("user {username} does not exist", username=repr(username)))
     return row
 
 
@@ -244,7 +250,7 @@ def get_user(*, uow: UnitOfWork, username: str) -> UserRead:
     with uow:
         row = uow.users.by_username(username)
         if row is None:
-            raise NotFound(f"user {username!r} does not exist")
+            raise NotFound(Wording("user {username} does not exist", username=repr(username)))
         return UserRead.model_validate(row)
 
 
@@ -259,9 +265,9 @@ def actor_for_username(*, uow: UnitOfWork, username: str, demo_mode: bool) -> Ac
     with uow:
         user = uow.users.by_username(username)
         if user is None:
-            raise NotFound(f"user {username!r} does not exist")
+            raise NotFound(Wording("user {username} does not exist", username=repr(username)))
         if not user.active:
-            raise NotFound(f"user {username!r} is switched off")
+            raise NotFound(Wording("user {username} is switched off", username=repr(username)))
         if not model.opens(_account(user), demo_mode=demo_mode):
             raise NotFound(
                 f"user {username!r} is a demo account; this instance is not in demo mode"
@@ -329,7 +335,7 @@ def _finish_sign_in(
     minutes: int,
 ) -> Token:
     if not matched:
-        raise BadCredentials("wrong username or password")
+        raise BadCredentials(Wording("wrong username or password"))
     window = model.attempt_window(now)
     with uow:  # a success does not count against the account or the address
         for key, _limit in model.attempt_keys(username, address):

@@ -92,7 +92,11 @@ def decisions(*, uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> Tr
     with uow.reading():
         row = uow.declarations.get_visible(declaration_id, actor)
         if row is None:
-            raise NotFound(f"declaration {declaration_id} does not exist")
+            raise NotFound(
+                Wording(
+                    "declaration {declaration_id} does not exist", declaration_id=declaration_id
+                )
+            )
         required = services.inspection_plan_of(uow, row).required
         latest = _latest(uow.operations.inspections_of(row.id))
         return TripDecisions(required=list(required), decisions=latest)
@@ -109,7 +113,11 @@ def named_trip(*, uow: UnitOfWork, actor: Actor, gate_id: str, text: str) -> uui
     except ValueError:
         pass
     if not actor.oversees(gate_id):
-        raise Forbidden(f"only the authority and operators of {gate_id} look up its trips")
+        raise Forbidden(
+            Wording(
+                "only the authority and operators of {gate_id} look up its trips", gate_id=gate_id
+            )
+        )
     key = plate_key(text)
     with uow.reading():
         found = uow.declarations.expected_at_gate(gate_id, model.ON_THE_WAY, [skeleton(text)])

@@ -224,6 +224,9 @@ class YardState(BaseModel):
 
     code: str
     name: str
+    name_vi: str | None = None  # the name in each language, where the registry has it
+    name_zh: str | None = None
+    name_en: str | None = None
     capacity: int
     present: int
     share: float = Field(description="present / capacity")

@@ -8,8 +8,14 @@ from datetime import date, datetime
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc
 from smartgate.shared.terms import CONTACTLESS_MODES
+from smartgate.shared.wording import Wording
 
 SIDES = ("VN", "CN")
+# Why a truck is held, as stored (in English) with its booking or place in line; pages word
+# the stored text again in their reader's language (`Wording.reread`).
+SUSPENDED = "suspended: {reason}"
+GREEN_ZONE = "green-zone mode: only contactless delivery ({modes}); drivers do not cross"
+HOLD_TEXTS = (SUSPENDED, GREEN_ZONE)
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def stop_reason(
     """Why this truck may not cross at `at`, or None: a suspension, or green-zone mode."""
     for suspension in suspensions:
         if active(suspension.starts_at, suspension.ends_at, at) and covers(suspension.scope, cargo):
-            return f"suspended: {suspension.reason}"
+            return str(Wording(SUSPENDED, reason=suspension.reason))
     return green_zone_fault(rules, delivery_mode)
 
 
@@ -136,7 +142,7 @@ def green_zone_fault(rules: GateRules, delivery_mode: str) -> str | None:
     """Why a truck may not cross in green-zone mode, or None."""
     if rules.green_zone and delivery_mode not in CONTACTLESS_MODES:
         modes = ", ".join(sorted(CONTACTLESS_MODES))
-        return f"green-zone mode: only contactless delivery ({modes}); drivers do not cross"
+        return str(Wording(GREEN_ZONE, modes=modes))
     return None
 
 
@@ -173,10 +179,10 @@ class GatePolicy:
         )
 
 
-def date_fault(day: date, today: date) -> str | None:
+def date_fault(day: date, today: date) -> Wording | None:
     """Why a date is too far from today to plan for, or None."""
     if abs((day - today).days) > 366:
-        return "must be within a year of today"
+        return Wording("must be within a year of today")
     return None
 
 

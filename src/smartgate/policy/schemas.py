@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from smartgate.registry.model import Direction
 from smartgate.shared.terms import PRIORITY_CLASSES
 from smartgate.shared.validation import Moment
+from smartgate.shared.wording import Wording
 
 _STRICT = ConfigDict(extra="forbid")
 Side = Literal["VN", "CN"]
@@ -17,7 +18,7 @@ PriorityClass = Literal["backlog", "production_input", "perishable", "cold_chain
 
 def _hs_prefix(value: str) -> str:
     if not (value.isascii() and value.isdigit() and 2 <= len(value) <= 6):
-        raise ValueError("must be 2 to 6 digits of an HS code, e.g. 0303")
+        raise ValueError(Wording("must be 2 to 6 digits of an HS code, e.g. 0303"))
     return value
 
 
@@ -42,7 +43,7 @@ class CapacityIn(BaseModel):
     @model_validator(mode="after")
     def _range_forward(self) -> "CapacityIn":
         if self.to_hour <= self.from_hour:
-            raise ValueError("to_hour must be after from_hour")
+            raise ValueError(Wording("the end hour must be after the start hour"))
         return self
 
 
@@ -81,7 +82,7 @@ class SuspensionIn(BaseModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> "SuspensionIn":
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise ValueError(Wording("the end must be after the start"))
         return self
 
 
@@ -131,5 +132,5 @@ class GateRulesIO(BaseModel):
     @model_validator(mode="after")
     def _classes_once(self) -> "GateRulesIO":
         if len(set(self.priority_order)) != len(self.priority_order):
-            raise ValueError("priority_order names a class twice")
+            raise ValueError(Wording("the priority order names a class twice"))
         return self

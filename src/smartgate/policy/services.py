@@ -23,6 +23,7 @@ from smartgate.shared.audit import Changed
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start, utcnow
 from smartgate.shared.errors import Conflict, Forbidden, NotFound
 from smartgate.shared.validation import FieldError, ValidationFailed
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 HOUR = timedelta(hours=1)
@@ -132,10 +133,16 @@ def lift(
     with uow:
         row = uow.policy.suspension(suspension_id)
         if row is None:
-            raise NotFound(f"suspension {suspension_id} does not exist")
+            raise NotFound(
+                Wording("suspension {suspension_id} does not exist", suspension_id=suspension_id)
+            )
         if row.ends_at is not None and row.ends_at <= now:
             raise Conflict(
-                f"suspension {suspension_id} already ended at {row.ends_at:%Y-%m-%d %H:%M} UTC"
+                Wording(
+                    "suspension {suspension_id} already ended at {ended}",
+                    suspension_id=suspension_id,
+                    ended=row.ends_at,
+                )
             )
         before = SuspensionRead.model_validate(row)
         row.ends_at, row.lifted_by = max(now, row.starts_at), actor.username
@@ -220,12 +227,14 @@ def check_date(day: date, field: str, now: datetime) -> None:
 
 def _ensure_authority(actor: Actor) -> None:
     if actor.role != "authority":
-        raise Forbidden("only the border authority sets capacity, suspensions and gate rules")
+        raise Forbidden(
+            Wording("only the border authority sets capacity, suspensions and gate rules")
+        )
 
 
 def _rules_of_gate(uow: UnitOfWork, gate_id: str) -> policy.GateRules:
     if uow.registry.gate_name(gate_id) is None:
-        raise NotFound(f"gate {gate_id!r} does not exist")
+        raise NotFound(Wording("gate {gate} does not exist", gate=repr(gate_id)))
     return uow.policy.rules(gate_id)
 
 

@@ -288,14 +288,14 @@ def build_queue(trucks: Iterable[Waiting], rules: CallRules, now: Moment) -> Gat
 SLOT = timedelta(hours=1)
 
 
-def slot_fault(slot_start: datetime, now: datetime, window_days: int) -> str | None:
+def slot_fault(slot_start: datetime, now: datetime, window_days: int) -> Wording | None:
     """Why a slot cannot be booked, or None: whole hours, not past, within the window."""
     if slot_start.minute or slot_start.second or slot_start.microsecond:
-        return "must start on the hour (e.g. 08:00)"
+        return Wording("must start on the hour (e.g. 08:00)")
     if slot_start + SLOT <= now:
-        return "is in the past"
+        return Wording("is in the past")
     if slot_start > now + timedelta(days=window_days):
-        return f"is more than {window_days} days ahead"
+        return Wording("is more than {days} days ahead", days=window_days)
     return None
 
 
@@ -313,6 +313,26 @@ def declaration_fault(
         expired_at=expired_at,
         hours=valid_hours,
     )
+
+
+# Pass codes use one case only (Crockford's base-32: no I, L, O or U to misread), so a code
+# typed in any case finds its booking, and codes that differ only in case never exist.
+PASS_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PASS_LENGTH = 16  # 80 bits
+_PASS_UPPER = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)  # ASCII only: str.upper() turns 'ß' into 'SS'
+
+
+def new_pass_code(choice: Callable[[str], str]) -> str:
+    """A fresh pass code, each character drawn by `choice` (secrets.choice at the gate)."""
+    return "".join(choice(PASS_ALPHABET) for _ in range(PASS_LENGTH))
+
+
+def pass_key(code: str) -> str:
+    """A pass code as stored: upper case (codes issued before were mixed case; they were
+    upper-cased in place, and every spelling of one finds it)."""
+    return code.strip().translate(_PASS_UPPER)
 
 
 def booking_quota(capacity: int, booking_share: float) -> int:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from smartgate.registry.model import Direction
 from smartgate.shared.validation import Moment
+from smartgate.shared.wording import Wording
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -84,17 +85,20 @@ class CancellationStats(BaseModel):
 
 
 class ArrivalIn(BaseModel):
-    """A truck reaches the waiting area: scan its pass, or give its declaration."""
+    """A truck reaches the waiting area: scan its pass (any case), or give its declaration
+    or its tractor plate."""
 
     model_config = _STRICT
 
     pass_code: str | None = Field(default=None, max_length=32)
     declaration_id: uuid.UUID | None = None
+    plate: str | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _one_way_to_find_it(self) -> "ArrivalIn":
-        if (self.pass_code is None) == (self.declaration_id is None):
-            raise ValueError("give either pass_code or declaration_id")
+        given = [self.pass_code, self.declaration_id, self.plate]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError(Wording("give one of pass code, declaration id or plate"))
         return self
 
 
@@ -140,6 +144,10 @@ class QueueBoard(BaseModel):
     called: list[QueueEntryRead]
     on_hold: list[QueueEntryRead] = Field(description="held trucks with the reason, oldest first")
     updated_at: datetime
+    capacity_this_hour: int = Field(
+        default=0, description="trucks both sides handle this hour; 0: nobody may be called"
+    )
+    room_this_hour: int = Field(default=0, description="trucks that may still be called this hour")
 
 
 class WaitTime(BaseModel):

@@ -75,7 +75,7 @@ def slots(
     end = start + timedelta(days=1)
     with uow:
         if uow.registry.gate_name(gate_id) is None:
-            raise NotFound(f"gate {gate_id!r} does not exist")
+            raise NotFound(Wording("gate {gate} does not exist", gate=repr(gate_id)))
         gate = policy_of(uow, gate_id, direction)
         booked = uow.queue.booked_counts(gate_id, direction, start, end)
         found = []
@@ -186,7 +186,7 @@ def _booking(
         "status": "active",
         "hold_reason": None,
         "reschedules": 0,
-        "pass_code": secrets.token_urlsafe(12),
+        "pass_code": model.new_pass_code(secrets.choice),
         "created_at": now,
     }
     try:
@@ -226,7 +226,9 @@ def move(
             )
         _check_slot(slot, now, rules)
         if slot == row.slot_start:
-            raise ValidationFailed([FieldError("slot_start", "is the slot already booked")])
+            raise ValidationFailed(
+                [FieldError("slot_start", Wording("is the slot already booked"))]
+            )
         trip = _declared_trip(uow, actor, row.declaration_id)
         _check_crossing_allowed(gate, trip, slot)
         _take_place(uow, gate, row.gate_id, row.direction, slot)
@@ -298,7 +300,7 @@ def get_booking(*, uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) -> Book
     with uow:
         row = uow.queue.booking(booking_id, actor)
         if row is None:
-            raise NotFound(f"booking {booking_id} does not exist")
+            raise NotFound(Wording("booking {booking_id} does not exist", booking_id=booking_id))
         return BookingRead.model_validate(row)
 
 
@@ -313,11 +315,16 @@ def cancellation_stats(
 ) -> CancellationStats:
     """Cancellations per company and per vehicle over the last `days`, most first."""
     if not actor.oversees(gate_id):
-        raise Forbidden(f"only authorities and operators of {gate_id} see cancellation counts")
+        raise Forbidden(
+            Wording(
+                "only authorities and operators of {gate_id} see cancellation counts",
+                gate_id=gate_id,
+            )
+        )
     since = (now or utcnow()) - timedelta(days=days)
     with uow:
         if uow.registry.gate_name(gate_id) is None:
-            raise NotFound(f"gate {gate_id!r} does not exist")
+            raise NotFound(Wording("gate {gate} does not exist", gate=repr(gate_id)))
 
         def counts(key: str) -> list[CancellationCount]:
             found = uow.queue.cancellations_by(key, gate_id, since)
@@ -330,7 +337,7 @@ def cancellation_stats(
 
 def _ensure_may_book(actor: Actor) -> None:
     if actor.role not in BOOKING_ROLES:
-        raise Forbidden("only drivers and forwarders book crossing slots")
+        raise Forbidden(Wording("only drivers and forwarders book crossing slots"))
 
 
 def _declared_trip(
@@ -341,7 +348,9 @@ def _declared_trip(
 ) -> Trip:
     trip = uow.declarations.trip(declaration_id, actor)
     if trip is None:
-        raise NotFound(f"declaration {declaration_id} does not exist")
+        raise NotFound(
+            Wording("declaration {declaration_id} does not exist", declaration_id=declaration_id)
+        )
     if trip.status not in statuses:
         raise Conflict(
             Wording(
@@ -435,7 +444,7 @@ def _changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: uuid.UUID) ->
     _ensure_may_book(actor)
     row = uow.queue.booking_for_update(booking_id, actor)
     if row is None:
-        raise NotFound(f"booking {booking_id} does not exist")
+        raise NotFound(Wording("booking {booking_id} does not exist", booking_id=booking_id))
     if row.status not in LIVE_STATUSES:
         raise Conflict(Wording("booking is {status}; it can no longer change", status=row.status))
     return row

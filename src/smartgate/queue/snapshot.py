@@ -14,6 +14,7 @@ from smartgate.queue.services import cargo_of, entry_cargo
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import utcnow
 from smartgate.shared.errors import Forbidden, NotFound
+from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 RECENT = timedelta(days=7)
@@ -63,11 +64,15 @@ def gate_snapshot(
     """The gate direction as it stands, with the bookings up to `until`."""
     now = now or utcnow()
     if not actor.oversees(gate_id):
-        raise Forbidden(f"only operators of {gate_id} and authorities plan its capacity")
+        raise Forbidden(
+            Wording(
+                "only operators of {gate_id} and authorities plan its capacity", gate_id=gate_id
+            )
+        )
     with uow:
         gate = uow.registry.get_gate(gate_id)
         if gate is None:
-            raise NotFound(f"gate {gate_id!r} does not exist")
+            raise NotFound(Wording("gate {gate} does not exist", gate=repr(gate_id)))
         policy = policy_of(uow, gate_id, direction)
         entries = uow.queue.entries(gate_id, direction, ("waiting", "held"))
         arrived = {e.booking_id for e in entries if e.booking_id is not None}

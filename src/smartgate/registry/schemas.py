@@ -22,6 +22,7 @@ class RoadIn(BaseModel):
     id: str = Slug
     name_vi: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
     markers: str = Field(min_length=1)
     vehicles_per_day: int = Field(ge=0)
     target: tuple[int, int]
@@ -34,6 +35,9 @@ class LaneIn(BaseModel):
 
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1)
+    name_vi: str | None = Field(default=None, min_length=1, max_length=120)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=120)
+    name_en: str | None = Field(default=None, min_length=1, max_length=120)
     direction: Direction
     road: str | None = None
     modes: list[DeliveryMode] = Field(min_length=1)
@@ -46,6 +50,9 @@ class YardIn(BaseModel):
 
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1)
+    name_vi: str | None = Field(default=None, min_length=1, max_length=120)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=120)
+    name_en: str | None = Field(default=None, min_length=1, max_length=120)
     capacity: int = Field(gt=0, le=20000)
     cold_storage: bool = False
 
@@ -101,6 +108,9 @@ class LaneRead(BaseModel):
 
     code: str
     name: str
+    name_vi: str | None = None
+    name_zh: str | None = None
+    name_en: str | None = None
     direction: Direction
     delivery_modes: list[DeliveryMode]
     road_id: str | None
@@ -114,6 +124,9 @@ class YardRead(BaseModel):
 
     code: str
     name: str
+    name_vi: str | None = None
+    name_zh: str | None = None
+    name_en: str | None = None
     capacity_trucks: int
     cold_storage: bool
 
@@ -126,6 +139,7 @@ class RoadRead(BaseModel):
     id: str
     name_vi: str
     name_en: str
+    name_zh: str | None = None
     markers: str
     vehicles_per_day: int
     target_min_per_day: int

@@ -42,6 +42,7 @@ class FreightRoadRow(Base):
     gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200), nullable=True)
     markers: Mapped[str] = mapped_column(String(40))
     vehicles_per_day: Mapped[int] = mapped_column(Integer)
     target_min_per_day: Mapped[int] = mapped_column(Integer)
@@ -58,6 +59,10 @@ class LaneRow(Base):
     gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
+    # The name in each language, where the gate document gives it (else `name` shows).
+    name_vi: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    name_zh: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    name_en: Mapped[str | None] = mapped_column(String(120), nullable=True)
     direction: Mapped[str] = mapped_column(String(10))
     delivery_modes: Mapped[list[str]] = mapped_column(JSON)
     road_id: Mapped[str | None] = mapped_column(ForeignKey("freight_roads.id"), nullable=True)
@@ -74,6 +79,9 @@ class YardRow(Base):
     gate_id: Mapped[str] = mapped_column(ForeignKey("gates.id"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(120))
+    name_vi: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    name_zh: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    name_en: Mapped[str | None] = mapped_column(String(120), nullable=True)
     capacity_trucks: Mapped[int] = mapped_column(Integer)
     cold_storage: Mapped[bool] = mapped_column(Boolean, default=False)
 

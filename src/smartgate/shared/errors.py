@@ -1,6 +1,7 @@
 """Domain errors that the API, web and CLI map to answers."""
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from smartgate.shared.wording import Wording
 
@@ -12,6 +13,18 @@ class DomainError(Exception):
     def __init__(self, message: "str | Wording" = "") -> None:
         self.wording = message if isinstance(message, Wording) else None
         super().__init__(str(message))
+
+    @property
+    def code(self) -> str:
+        """A stable name for the refusal: its wording's code, else its kind (`not_found`)."""
+        if self.wording is not None:
+            return self.wording.code
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The values in the refusal's wording, for clients that word it themselves."""
+        return self.wording.params() if self.wording is not None else {}
 
 
 class NotFound(DomainError):
@@ -40,6 +53,16 @@ class FieldError:
 
     field: str
     message: "str | Wording"  # Wording where a page words it for its reader
+    reworded: Wording | None = None  # how a page words an English `message` (Pydantic's)
+
+    @property
+    def wording(self) -> Wording:
+        """The reason as a page words it for its reader (text it cannot word stays as is)."""
+        if self.reworded is not None:
+            return self.reworded
+        if isinstance(self.message, Wording):
+            return self.message
+        return Wording.as_is(self.message)
 
 
 class ValidationFailed(DomainError):
@@ -51,4 +74,4 @@ class ValidationFailed(DomainError):
 
     def prefixed(self, prefix: str) -> "ValidationFailed":
         """The same errors with their paths under `prefix` (for bulk requests)."""
-        return ValidationFailed([FieldError(f"{prefix}.{e.field}", e.message) for e in self.errors])
+        return ValidationFailed([replace(e, field=f"{prefix}.{e.field}") for e in self.errors])

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -23,6 +23,7 @@ from smartgate.shared.validation import RowId
 from smartgate.shared.wording import Wording
 from smartgate.simulation import twin
 from smartgate.simulation.schemas import PlanIn
+from smartgate.web.landing import authority_only
 from smartgate.web.pages import attempt, render, side_tz, sign_in_first, today
 from smartgate.web.plan_view import comparison, plan_data
 from smartgate.web.queue_forms import (
@@ -33,7 +34,8 @@ from smartgate.web.queue_forms import (
     suspension_data,
 )
 
-router = APIRouter(include_in_schema=False)
+# Every other role gets a 403 page, never the forms whose POST would be refused.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(authority_only)])
 _PLANNING = threading.BoundedSemaphore(1)
 
 

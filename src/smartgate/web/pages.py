@@ -7,6 +7,7 @@ from datetime import date, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from babel.numbers import format_currency, format_decimal
 from fastapi import Request
@@ -21,14 +22,22 @@ from smartgate.registry import services as registry
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import DomainError, FieldError, ValidationFailed
-from smartgate.shared.validation import field_path, readable
+from smartgate.shared.validation import field_errors
 from smartgate.shared.wording import Clock, Wording
 from smartgate.uow import UnitOfWork
 from smartgate.web import i18n
+from smartgate.web.assets import Assets
+from smartgate.web.names import field_label, gate_name, held, named, reread_hold
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
 templates = Jinja2Blocks(directory=HERE / "templates")
+static = Assets(HERE / "static", "/static")
+# Pages name a static file as {{ static("style.css") }}: its URL changes with its content.
+templates.env.globals["static"] = static.url
+# {% trans count=n %}...{% pluralize %}...{% endtrans %} for plurals; `gettext`, `ngettext`
+# and `_` come with each page's context, in its reader's language.
+templates.env.add_extension("jinja2.ext.i18n")
 
 
 def side_tz(request: Request) -> tzinfo:
@@ -65,6 +74,14 @@ def render(
         "lang": lang,
         "languages": i18n.LANGUAGES,
         "_": translate,
+        "gettext": translate,
+        "ngettext": i18n.plural(lang),
+        "named": partial(named, lang=lang),
+        "in_language": partial(in_language, request),
+        "gate_name": lambda gate, between=" – ": gate_name(gate, lang, between),
+        "gate_short": lambda gate: gate.name_zh if lang == "zh" else gate.name_vi,
+        "held": partial(held, translate=translate, clock=local),
+        "field_label": lambda field: translate(field_label(field)),
         "local": local,
         "now": now,
         "clock": lambda moment: moment.astimezone(tz).strftime("%H:%M"),
@@ -74,11 +91,23 @@ def render(
         "number": lambda value: format_decimal(value, locale=lang),
     }
     response = templates.TemplateResponse(request, name, context, block_name=block)
-    if request.query_params.get("lang") in i18n.LANGUAGES:
+    keep_language(request, response)
+    return response
+
+
+def in_language(request: Request, lang: str) -> str:
+    """This page in another language, keeping what else its address asks for (`next`)."""
+    query = {**request.query_params, "lang": lang}
+    return f"{request.url.path}?{urlencode(query, safe='/')}"
+
+
+def keep_language(request: Request, response: Response) -> None:
+    """A language chosen with ?lang= stays chosen: the answer sets the cookie."""
+    lang = request.query_params.get("lang")
+    if lang in i18n.LANGUAGES:
         response.set_cookie(
             i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure_cookies(request)
         )
-    return response
 
 
 def secure_cookies(request: Request) -> bool:
@@ -93,7 +122,10 @@ def worded(notice: NoticeRead, tz: tzinfo, translate: Callable[[str], str]) -> s
     wordings had ids keeps its English message)."""
     if notice.text_id is None or notice.params is None:
         return notice.message
-    return notice_wording(notice.text_id, notice.params).worded(translate, local_clock(tz))
+    wording = notice_wording(notice.text_id, notice.params)
+    if isinstance(reason := wording.values.get("reason"), str):
+        wording = Wording(wording.text, **(dict(wording.values) | {"reason": reread_hold(reason)}))
+    return wording.worded(translate, local_clock(tz))
 
 
 def local_clock(tz: tzinfo) -> Clock:
@@ -101,9 +133,10 @@ def local_clock(tz: tzinfo) -> Clock:
     return lambda moment: moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def gate_names(uow: UnitOfWork) -> dict[str, str]:
-    """Gate id -> the names people use on both sides (tables show these, not slugs)."""
-    return {g.id: f"{g.name_vi} – {g.name_zh}" for g in registry.list_gates(uow=uow)}
+def gate_names(uow: UnitOfWork, lang: str = i18n.DEFAULT) -> dict[str, str]:
+    """Gate id -> the names people use on both sides (tables show these, not slugs), the
+    reader's side first: 友谊关 – Hữu Nghị on a Chinese page."""
+    return {g.id: gate_name(g, lang) for g in registry.list_gates(uow=uow)}
 
 
 def wanted_block(request: Request, block: str) -> str | None:
@@ -115,7 +148,13 @@ def sign_in_first(request: Request) -> Response:
     """To the sign-in form; an HTMX part reloads its page, which then goes there."""
     if request.headers.get("hx-request"):
         return Response(headers={"HX-Refresh": "true"})
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    query = {"next": back}
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        query["lang"] = request.query_params["lang"]  # the sign-in form reads in it too
+    response = RedirectResponse(f"/login?{urlencode(query, safe='/')}", status_code=303)
+    keep_language(request, response)
+    return response
 
 
 def attempt(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wording]]:
@@ -131,8 +170,7 @@ def attempt_status(call: Callable[[], T]) -> tuple[T | None, dict[str, str | Wor
     try:
         return call(), {}, 200
     except ValidationError as exc:
-        worded = [FieldError(field_path(e.get("loc", ())), _worded(e)) for e in exc.errors()]
-        return None, _by_input(worded), 422
+        return None, _by_input(field_errors(exc.errors())), 422
     except ValidationFailed as exc:
         return None, _by_input(exc.errors), 422
     except DomainError as exc:
@@ -177,43 +215,8 @@ def _by_input(errors: list[FieldError]) -> dict[str, str | Wording]:
     found: dict[str, str | Wording] = {}
     for error in errors:
         name, _, item = error.field.partition(".")
-        message: str | Wording = error.message
+        message: str | Wording = error.wording
         if item.isdigit():
-            message = Wording("{item}: {reason}", item=int(item) + 1, reason=error.message)
+            message = Wording("{item}: {reason}", item=int(item) + 1, reason=error.wording)
         found.setdefault(name, message)
     return found
-
-
-def _worded(error: dict[str, Any]) -> str | Wording:
-    """Pydantic's refusals of a number, a choice or a missing value in the reader's words;
-    any other in its own (the API keeps Pydantic's English throughout)."""
-    ctx = error.get("ctx") or {}
-    match error.get("type"):
-        case "less_than_equal":
-            return Wording("must be at most {limit}", limit=_number(ctx["le"]))
-        case "greater_than_equal":
-            return Wording("must be at least {limit}", limit=_number(ctx["ge"]))
-        case "greater_than":
-            return Wording("must be more than {limit}", limit=_number(ctx["gt"]))
-        case "less_than":
-            return Wording("must be less than {limit}", limit=_number(ctx["lt"]))
-        case "int_parsing" | "int_from_float":
-            return Wording("must be a whole number")
-        case "float_parsing":
-            return Wording("must be a number")
-        case "missing":
-            return Wording("is required")
-        case "string_too_long":
-            return Wording("must be at most {limit} characters", limit=ctx["max_length"])
-        case "literal_error" | "enum":
-            return Wording("must be one of {choices}", choices=_choices(ctx["expected"]))
-    return readable(error)
-
-
-def _choices(expected: str) -> str:
-    # Pydantic lists them as "'pass', 'hold' or 'fail'"; the page names them plainly.
-    return expected.replace("'", "").replace(" or ", ", ")
-
-
-def _number(value: Any) -> Any:
-    return f"{value:g}" if isinstance(value, float) else value  # 720.0 reads as 720

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
+from smartgate.declarations.plates import PlateError, parse_plate
 from smartgate.policy.model import date_fault
 from smartgate.policy.schemas import GateRulesIO
 from smartgate.registry.model import DIRECTIONS
@@ -24,11 +25,16 @@ def fields(raw: ImmutableMultiDict[str, Any], lists: tuple[str, ...] = ()) -> di
 
 
 def arrival_data(code: str) -> dict[str, Any]:
-    """What the operator typed or scanned: a declaration id, else a booking's pass code."""
+    """What the operator typed or scanned: a declaration id, a tractor plate, else a booking's
+    pass code (in any case)."""
     code = code.strip()
     try:
         return {"declaration_id": uuid.UUID(code)}
     except ValueError:
+        pass
+    try:
+        return {"plate": parse_plate(code).text}
+    except PlateError:
         return {"pass_code": code or None}
 
 

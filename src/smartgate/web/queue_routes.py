@@ -18,6 +18,7 @@ from smartgate.registry import services as registry
 from smartgate.registry.model import Direction
 from smartgate.registry.schemas import GateRead, LaneRead
 from smartgate.shared.actor import Actor
+from smartgate.shared.wording import Wording
 from smartgate.web import i18n
 from smartgate.web.pages import (
     attempt,
@@ -199,7 +200,7 @@ def status_page(request: Request, uow: UoW, actor: OptionalActor) -> Response:
         block=wanted_block(request, "live"),
         trucks=waiting_area.my_trucks(uow=uow, actor=actor),
         notices=waiting_area.notices(uow=uow, actor=actor),
-        gate_names=gate_names(uow),
+        gate_names=gate_names(uow, i18n.language(request)),
     )
 
 
@@ -327,10 +328,16 @@ def call_next(
         lanes=_lanes(registry.get_gate(uow=uow, gate_id=gate_id), direction),
         called=called,
         errors=errors,
+        no_capacity=any(_no_capacity(why) for why in errors.values()),
         form={"count": count, "lane": lane},
     )
     response.headers.update(QUEUE_CHANGED)
     return response
+
+
+def _no_capacity(why: object) -> bool:
+    # The refusal that needs the authority, not the operator: the board then says who acts.
+    return isinstance(why, Wording) and why.text.startswith("no capacity declared")
 
 
 # --- public pages -----------------------------------------------------------------------------

@@ -4,39 +4,45 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from smartgate.api.deps import COOKIE, OptionalActor, SettingsDep, UoW, client_address
 from smartgate.declarations import services as declarations
 from smartgate.declarations.model import CURRENCIES
-from smartgate.declarations.repository import DeclarationFilter
 from smartgate.declarations.schemas import DeclarationCreate
 from smartgate.identity import services as identity
-from smartgate.operations import desk
-from smartgate.operations import services as operations
 from smartgate.registry import services as registry
-from smartgate.registry.nomenclature import catalog
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ
 from smartgate.shared.errors import FieldError, TooManyRequests, ValidationFailed
+from smartgate.shared.lifecycle import TRIP_TRANSITIONS
+from smartgate.shared.terms import DELIVERY_MODES
 from smartgate.shared.validation import field_errors
 from smartgate.shared.wording import Wording
-from smartgate.web import authority_routes, i18n, operations_routes, queue_routes
+from smartgate.web import (
+    authority_routes,
+    i18n,
+    landing,
+    operations_routes,
+    queue_routes,
+    refusals,
+    trip_routes,
+)
 from smartgate.web.forms import declaration_from_form, form_from_declaration
 from smartgate.web.pages import (
     HERE,
     gate_names,
-    parsed_uuid,
     render,
     secure_cookies,
     shown,
+    side_tz,
     sign_in_first,
+    static,
 )
+from smartgate.web.trip_filters import PAGE_SIZE, page_count, trip_query
 
 router = APIRouter(include_in_schema=False)
-COMMON_GOODS = ("081060", "081090", "080450", "080390", "071410", "110814", "400122", "847989")
 
 
 @router.get("/")
@@ -51,8 +57,17 @@ def gate_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) ->
     return render(request, "gate.html", actor, gate=registry.get_gate(uow=uow, gate_id=gate_id))
 
 
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The site's icon, where browsers and tools look for it first."""
+    # Its URL cannot carry a hash, so it is kept a day rather than a year.
+    return FileResponse(
+        HERE / "static" / "favicon.ico", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
 @router.get("/login")
-def login_page(request: Request, actor: OptionalActor, next: str = "/trips") -> HTMLResponse:
+def login_page(request: Request, actor: OptionalActor, next: str = landing.START) -> HTMLResponse:
     """The sign-in form."""
     return render(request, "login.html", actor, next=_local_path(next), errors={}, username=None)
 
@@ -64,7 +79,7 @@ async def login(
     settings: SettingsDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/trips",
+    next: Annotated[str, Form()] = landing.START,
 ) -> Response:
     """Check the password and keep the token in an HTTP-only cookie."""
     try:
@@ -109,8 +124,8 @@ def _login_refused(request: Request, username: str, next: str, refused: Exceptio
 
 
 def _local_path(target: str) -> str:
-    # Only ever send people back into this site.
-    return target if target.startswith("/") and not target.startswith("//") else "/trips"
+    # Only ever send people back into this site; by default to their own start page.
+    return target if target.startswith("/") and not target.startswith("//") else landing.START
 
 
 @router.post("/logout")
@@ -128,43 +143,41 @@ def logout(request: Request, uow: UoW, settings: SettingsDep) -> RedirectRespons
 def trips_page(
     request: Request, uow: UoW, actor: OptionalActor, created: str | None = None
 ) -> Response:
-    """The signed-in user's trips, newest first."""
+    """The trips the signed-in user may see, newest first, a page at a time: searched by plate,
+    filtered by gate, direction, status and arrival day (all kept in the query string)."""
     if actor is None:
         return sign_in_first(request)
+    names = gate_names(uow, i18n.language(request))
+    query = trip_query(request.query_params, set(names))
     page = declarations.list_declarations(
-        uow=uow, actor=actor, filters=DeclarationFilter(), limit=100, offset=0
+        uow=uow,
+        actor=actor,
+        filters=query.filters(side_tz(request)),
+        limit=PAGE_SIZE,
+        offset=query.offset,
     )
     _ = i18n.translator(i18n.language(request))
     notice = _("Trip declared.") if created else None
     return render(
-        request, "trips.html", actor, page=page, notice=notice, gate_names=gate_names(uow)
+        request,
+        "trips.html",
+        actor,
+        page=page,
+        notice=notice,
+        gate_names=names,
+        query=query,
+        pages=page_count(page.total),
+        statuses=list(TRIP_TRANSITIONS),
     )
 
 
 @router.get("/trips/{declaration_id}")
 def trip_page(declaration_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
-    """One trip: where it is now, its way so far (the timeline) and the agencies' decisions,
-    its goods, its fee once due, and the changes to its declaration."""
+    """One trip: where it is now, its way so far, its goods, its fee once due, its history in
+    words, and what may still change."""
     if actor is None:
         return sign_in_first(request)
-
-    def page() -> Response:
-        trip_id = parsed_uuid(declaration_id, "declaration_id")
-        found = declarations.get(uow=uow, actor=actor, declaration_id=trip_id)
-        due = found.status in operations_routes.FEE_DUE
-        return render(
-            request,
-            "trip.html",
-            actor,
-            d=found,
-            history=declarations.history(uow=uow, actor=actor, declaration_id=trip_id),
-            steps=operations.timeline(uow=uow, actor=actor, declaration_id=trip_id),
-            inspections=desk.decisions(uow=uow, actor=actor, declaration_id=trip_id),
-            fee=operations.trip_fee(uow=uow, actor=actor, declaration_id=trip_id) if due else None,
-            gate_names=gate_names(uow),
-        )
-
-    return shown(request, actor, page)
+    return shown(request, actor, lambda: trip_routes.trip_view(request, uow, actor, declaration_id))
 
 
 def _form_page(
@@ -172,7 +185,7 @@ def _form_page(
     uow: UoW,
     actor: Actor,
     form: dict[str, Any],
-    errors: dict[str, str],
+    errors: dict[str, str | Wording],
     block: str | None = None,
 ) -> HTMLResponse:
     return render(
@@ -184,7 +197,7 @@ def _form_page(
         errors=errors,
         gates=registry.list_gates(uow=uow),
         currencies=sorted(CURRENCIES),
-        hs_hints=[h for code in COMMON_GOODS if (h := catalog().get(code))],
+        delivery_modes=DELIVERY_MODES,
     )
 
 
@@ -193,6 +206,7 @@ def new_declaration_page(request: Request, uow: UoW, actor: OptionalActor) -> Re
     """The driver's declaration form, empty or started from an earlier trip (?from=ID)."""
     if actor is None:
         return sign_in_first(request)
+    landing.ensure_role(actor, "driver", "forwarder")
     form: dict[str, Any] = {"direction": "export", "goods": [{}]}
     source = _uuid(request.query_params.get("from"))
     if source:
@@ -226,6 +240,7 @@ async def submit_declaration(request: Request, uow: UoW, actor: OptionalActor) -
     """Validate and store; on faults, show the form again with each message by its field."""
     if actor is None:
         return sign_in_first(request)
+    landing.ensure_role(actor, "driver", "forwarder")
     raw = await request.form()
     tz = SIDE_TZ[request.app.state.settings.side]
     form, data = declaration_from_form(raw, tz)
@@ -244,15 +259,18 @@ async def submit_declaration(request: Request, uow: UoW, actor: OptionalActor) -
     return RedirectResponse(target, status_code=303)
 
 
-def _by_field(errors: list[FieldError]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _by_field(errors: list[FieldError]) -> dict[str, str | Wording]:
+    # Each as a Wording: `render` words it in the reader's language.
+    found: dict[str, str | Wording] = {}
     for error in errors:
-        found.setdefault(error.field, error.message)
+        found.setdefault(error.field, error.wording)
     return found
 
 
 def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for pages in (router, queue_routes.router, authority_routes.router, operations_routes.router):
+    app.mount("/static", static, name="static")
+    routers = (router, landing.router, trip_routes.router, queue_routes.router)
+    for pages in (*routers, authority_routes.router, operations_routes.router):
         app.include_router(pages)
+    refusals.install(app)

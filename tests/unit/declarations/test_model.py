@@ -32,7 +32,7 @@ def test_good_goods_pass():
 
 def test_each_fault_names_its_line():
     errors = _check(_goods(("081060", 1000), ("999999", 1000), ("847989", 1000)))
-    assert [(e.field, e.message) for e in errors] == [
+    assert [(e.field, str(e.message)) for e in errors] == [
         ("goods.1.hs_code", "999999 is not an HS 2022 subheading"),
         ("goods.2.hs_code", "goods 847989 are not permitted through Chi Ma (export)"),
     ]
@@ -47,11 +47,11 @@ def test_truck_weight_limit_is_the_sum_of_lines(weights):
 def test_arrival_window():
     assert model.check_arrival(NOW + timedelta(days=3), NOW) == []
     assert model.check_arrival(NOW - timedelta(hours=23), NOW) == []
-    assert model.check_arrival(NOW - timedelta(hours=25), NOW)[0].message.startswith(
+    assert str(model.check_arrival(NOW - timedelta(hours=25), NOW)[0].message).startswith(
         "is more than 24 hours"
     )
     assert (
-        model.check_arrival(NOW + timedelta(days=61), NOW)[0].message
+        str(model.check_arrival(NOW + timedelta(days=61), NOW)[0].message)
         == "is more than 60 days ahead"
     )
 

@@ -28,6 +28,7 @@ from smartgate.registry.model import Direction
 from smartgate.shared.actor import Actor
 from smartgate.shared.errors import FieldError, ValidationFailed
 from smartgate.shared.validation import RowId
+from smartgate.shared.wording import Wording
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"], responses=ERRORS)
 Declarer = Annotated[Actor, require("driver", "forwarder")]
@@ -92,7 +93,7 @@ def _plate_filter(plate: str | None) -> str | None:
 
 def _aware(name: str, moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
-        raise ValidationFailed([FieldError(name, "needs a time zone, e.g. +07:00")])
+        raise ValidationFailed([FieldError(name, Wording("needs a time zone, e.g. +07:00"))])
     return moment
 
 

@@ -28,3 +28,12 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// In a part marked data-one-message, a new request clears the messages the last answer left
+// (a check-in's result does not stay beside the next call's).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const part = event.detail.elt.closest("[data-one-message]");
+  if (part) {
+    part.querySelectorAll(".ok, .banner, .msg, [role=status], [role=alert]").forEach((message) => message.remove());
+  }
+});
