@@ -165,7 +165,7 @@ def test_a_forwarder_declares_fixes_amends_books_and_the_truck_crosses(page, ser
     page.context.clear_cookies()
     sign_in(page, "forwarder1")
     page.goto(f"/trips/{trip_id}?lang=en")
-    expect(page.locator("#trip-status")).to_contain_text("exited")
+    expect(page.locator("#trip-status")).to_contain_text("crossed the border")
     for status in ("booked", "waiting", "called", "at_gate", "cleared", "exited"):
         expect(page.locator(f"#timeline li[data-status={status}]")).to_have_count(1)
     expect(page.locator("#why-fixed")).to_contain_text("The truck has crossed the border.")
@@ -181,7 +181,7 @@ def test_a_trip_is_cancelled_on_its_page_and_says_why_nothing_changes_now(page, 
     page.select_option("#f-delivery_mode", "tractor_swap")
     page.get_by_role("button", name="Save delivery mode").click()
     expect(page.locator("#change-done")).to_have_text("Delivery mode saved.")
-    expect(page.locator("#history")).to_contain_text("delivery mode: tractor_swap")
+    expect(page.locator("#history")).to_contain_text("delivery mode: tractor swap")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel trip").click()
     expect(page.locator("#change-done")).to_have_text("Trip cancelled.")

@@ -229,7 +229,7 @@ def test_the_yard_board_shows_a_camera_read_by_itself_and_the_operator_moves_a_t
     assert read["status"] == "matched", read
     # No reload: the board asks again every 5 seconds.
     expect(cold.locator(f"tr[data-plate='{plate}']")).to_have_count(1, timeout=12_000)
-    expect(cold.locator(f"tr[data-plate='{plate}']")).to_contain_text("in_yard")
+    expect(cold.locator(f"tr[data-plate='{plate}']")).to_contain_text("in the yard")
 
     cold.locator(f"tr[data-plate='{plate}']").get_by_role("button", name="Left the yard").click()
     expect(page.locator("#move-result")).to_contain_text(f"{plate}: left yard Y-COLD")

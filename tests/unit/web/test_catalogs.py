@@ -193,3 +193,12 @@ def _in_a_raise(node: ast.Call, path: Path) -> bool:
 def test_refusals_shown_on_pages_are_worded_for_translation() -> None:
     english = _english_refusals()
     assert not english, f"refusals in English only (use Wording): {english}"
+
+
+def test_every_code_the_pages_show_has_english_words() -> None:
+    # English pages read "tractor swap", not the code tractor_swap.
+    codes = {text for text in _dynamic() if re.fullmatch(r"[a-z_.]+", text)}
+    english = _catalog("en")
+    missing = sorted(c for c in codes if english.get(c) is None)
+    assert not missing, f"en: no words for {missing}"
+    assert i18n.translator("en")("tractor_swap") == "tractor swap"

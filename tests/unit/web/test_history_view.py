@@ -66,7 +66,7 @@ def test_containers_modes_flags_and_status_are_worded():
         "Goods line 2 removed",
     ]  # fmt: skip
     assert (lines[0].before, lines[0].after) == ("CSQU3054383", "MSCU1234566")
-    assert lines[1].after == "delivery mode: shuttle"
+    assert lines[1].after == "delivery mode: automated shuttle (AGV)"
     assert lines[2].after == "perishable: yes"
     assert (lines[3].before, lines[3].after) == ("declared", "cancelled")
     assert lines[4].before == "HS code 080450, value CN¥10.00" and lines[4].after == ""
