@@ -215,6 +215,10 @@ def test_wait_times_are_public_and_linked_from_the_header(page):
     page.goto("/?lang=en")
     page.click("header >> text=Wait times")
     expect(page.locator("#wait-times")).to_contain_text("Hữu Nghị")
+    # A Chinese reader finds the gate by its Chinese name first.
+    page.goto("/wait-times?lang=zh")
+    first = page.locator("#wait-times a[href='/gates/huu-nghi']").first
+    expect(first).to_have_text("友谊关")
 
 
 def test_authority_simulates_the_next_hours_with_a_change_side_by_side(page, server):
