@@ -53,7 +53,7 @@ def test_one_bad_line_saves_nothing(uow):
             uow=uow, actor=actor(uow, "driver1"), data=DeclarationCreate.model_validate(bad)
         )
     assert [e.field for e in failure.value.errors] == ["goods.1.hs_code"]
-    assert "not permitted through Chi Ma" in failure.value.errors[0].message
+    assert "not permitted through Chi Ma" in str(failure.value.errors[0].message)
     assert _count(uow) == before
 
 
