@@ -1,5 +1,6 @@
-"""Every page on a 390 × 844 phone, for each role that may open it, in each language: no page
-is wider than the screen, the browser logs no error and every request it makes succeeds.
+"""Every page on a 390 × 844 phone and a 1280 px desk screen, for each role that may open it,
+in each language: no page is wider than the screen, the browser logs no error and every request
+it makes succeeds.
 
 The pages come from the app's own routes, so a new page fails here until it is visited (or
 named as no page of its own). The trips, bookings, reads and suspension looked at are made
@@ -26,6 +27,8 @@ from factories import container, declaration, goods
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
+# At a desk too: a page that fits a phone may still break on a wide screen.
+SCREENS = {"phone": PHONE, "desk": {"width": 1280, "height": 800}}
 LANGUAGES = ("vi", "zh", "en")
 USERS = {
     "anonymous": None,
@@ -131,8 +134,13 @@ def made(server) -> Iterator[dict[str, str]]:
         for trip, agency, outcome, note in (
             # A note's unbroken word (a seal list typed without spaces) reaches the
             # driver's notices too.
-            (held, "customs", "hold", "x-ray the second pallet, seals "
-             "40021/40022/40023/40024/40025/40026/40027/40028/40029 " * 2),
+            (
+                held,
+                "customs",
+                "hold",
+                "x-ray the second pallet, seals "
+                "40021/40022/40023/40024/40025/40026/40027/40028/40029 " * 2,
+            ),
             (cleared, "customs", "pass", "papers in order"),
             (cleared, "border_guard", "pass", ""),
         ):
@@ -180,10 +188,12 @@ def _forwarded(lines: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class Watched:
-    """A phone-sized page that notes each console error and failed request."""
+    """A page on a screen of a size (a phone's by default) that notes each console error and
+    failed request."""
 
-    def __init__(self, browser, server) -> None:
-        self.context = browser.new_context(base_url=server.url, viewport=PHONE)
+    def __init__(self, browser, server, screen: dict[str, int] = PHONE) -> None:
+        self.screen = screen
+        self.context = browser.new_context(base_url=server.url, viewport=screen)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("console", self._console)
@@ -221,20 +231,21 @@ class Watched:
         self.context.close()
 
 
+@pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("role", USERS)
-def test_every_page_fits_a_phone(browser, server, made, role, lang):
-    phone = Watched(browser, server)
+def test_every_page_fits_a_phone(browser, server, made, role, lang, screen):
+    phone = Watched(browser, server, SCREENS[screen])
     if USERS[role]:
         sign_in(phone.page, USERS[role])
     too_wide = {}
     for path in (p.format(**made) for p in VISITS[role]):
         phone.open(path, lang)
-        if phone.width() > PHONE["width"]:
+        if phone.width() > phone.screen["width"]:
             too_wide[path] = phone.width()
     for path, status in REFUSED.get(role, []):
         phone.open(path.format(**made), lang, status)
-        if phone.width() > PHONE["width"]:
+        if phone.width() > phone.screen["width"]:
             too_wide[path] = phone.width()
     if role == "driver":
         too_wide |= _declaration_form_in_full(phone, lang)
@@ -262,7 +273,7 @@ def _declaration_form_in_full(phone: Watched, lang: str) -> dict[str, int]:
     page.click("#submit-declaration")
     expect(page.locator("#declaration-form .banner")).to_be_visible()
     width = phone.width()
-    return {} if width <= PHONE["width"] else {"/declarations/new (faults)": width}
+    return {} if width <= phone.screen["width"] else {"/declarations/new (faults)": width}
 
 
 DRIVER_PAGES = ["/status", "/trips", "/trips/{booked}", "/bookings/{booking}/pass",
