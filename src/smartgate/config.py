@@ -1,6 +1,8 @@
 """Settings from environment variables, validated once at start."""
 
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
     # Larger request bodies are refused with 413 before they are read.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    # The instance's Ed25519 private key, which signs what it sends the other side's instance
+    # (`smartgate keys generate` makes it); without it the exchange is off.
+    key_file: Path = Path("smartgate.key")
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> "Settings":
@@ -61,3 +66,9 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment on first use."""
     return Settings()
+
+
+def key_file() -> Path:
+    """Where this instance's exchange key lives (SMARTGATE_KEY_FILE), without the rest of the
+    settings: the key commands need no database or secret."""
+    return Path(os.environ.get("SMARTGATE_KEY_FILE") or Settings.model_fields["key_file"].default)

@@ -4,7 +4,8 @@ importing each other's tables."""
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from smartgate.declarations.model import TractorChanged
+from smartgate.declarations.model import TractorChanged, TripsDeclared
+from smartgate.exchange import services as exchange
 from smartgate.operations import services as operations
 from smartgate.policy.model import CapacityDeclared, RulesChanged, StopsChanged
 from smartgate.queue import replanning, waiting_area
@@ -31,16 +32,19 @@ def each(handler: Callable[[UnitOfWork, Any], None]) -> Handler:
 # a statement an event is what lets it.
 HANDLERS: dict[type, tuple[Handler, ...]] = {
     TractorChanged: (each(queue.follow_new_tractor),),
-    CapacityDeclared: (each(replanning.follow_capacity),),
+    CapacityDeclared: (each(replanning.follow_capacity), exchange.announce_capacity),
     StopsChanged: (each(replanning.follow_stops),),
     RulesChanged: (each(replanning.follow_rules),),
     # The trips move first: the queue then releases what a cancelled trip held, and tells the
     # drivers of the step they took.
-    Changed: (operations.record_changes,),
+    Changed: (operations.record_changes, exchange.announce_suspensions),
+    # What the other side's instance hears, in the outbox, in the transaction of the change.
+    TripsDeclared: (exchange.announce_trips,),
     TripMoved: (
         operations.follow_trips,
         each(waiting_area.release_cancelled_trip),
         waiting_area.tell_the_drivers,
+        exchange.announce_crossings,
     ),
 }
 

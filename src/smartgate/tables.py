@@ -2,6 +2,7 @@
 
 from smartgate.db import Base
 from smartgate.declarations import tables as declarations_tables
+from smartgate.exchange import tables as exchange_tables
 from smartgate.identity import tables as identity_tables
 from smartgate.operations import tables as operations_tables
 from smartgate.policy import tables as policy_tables
@@ -16,4 +17,5 @@ MODULES = (
     policy_tables,
     queue_tables,
     operations_tables,
+    exchange_tables,
 )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartgate.db import READ_ONLY
 from smartgate.declarations.repository import DeclarationRepository
+from smartgate.exchange.repository import ExchangeRepository
 from smartgate.identity.repository import UserRepository
 from smartgate.operations.repository import OperationsRepository
 from smartgate.policy.repository import PolicyRepository
@@ -27,6 +28,7 @@ class UnitOfWork:
     policy: PolicyRepository
     queue: QueueRepository
     operations: OperationsRepository
+    exchange: ExchangeRepository
 
     def __init__(self, session_factory: sessionmaker) -> None:
         self._factory = session_factory
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.policy = PolicyRepository(self.session)
         self.queue = QueueRepository(self.session)
         self.operations = OperationsRepository(self.session)
+        self.exchange = ExchangeRepository(self.session)
         return self
 
     def __exit__(
@@ -79,6 +82,20 @@ class UnitOfWork:
         """Tell the other contexts what happened; their handlers run in this unit of work,
         at commit, so the change and what follows from it land together or not at all."""
         self._events.append(event)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Work that may fail on its own: on an error, what it wrote and published is undone
+        and the error goes on; the rest of the unit of work stays."""
+        published = len(self._events)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._events[published:]
+            raise
+        nested.commit()
 
     @contextmanager
     def autocommit(self) -> Iterator[Connection]:

@@ -14,10 +14,20 @@ from smartgate.api import docs, errors
 from smartgate.api.deps import optional_actor
 from smartgate.api.exports import MEDIA
 from smartgate.api.guards import SameOriginWrites, SecurityHeaders
-from smartgate.api.routes import declarations, operations, policy, queue, registry, system
+from smartgate.api.routes import (
+    declarations,
+    exchange,
+    operations,
+    policy,
+    queue,
+    registry,
+    system,
+)
 from smartgate.api.text_guard import RefuseNulText
 from smartgate.config import Settings, get_settings
 from smartgate.db import POOL_SIZE, engine_for, session_factory
+from smartgate.exchange import keys
+from smartgate.exchange.delivery import Courier
 
 
 @asynccontextmanager
@@ -25,7 +35,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Sync endpoints run in anyio's thread pool (40 threads by default); more threads than
     # pooled connections only queue for a connection or open throw-away ones.
     anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+    # The outbox goes out from the server itself: no other process to start.
+    key = app.state.exchange_key
+    courier = Courier(app.state.session_factory, key) if key is not None else None
+    if courier is not None:
+        courier.start()
     yield
+    if courier is not None:
+        courier.stop()
     app.state.hashing.shutdown(wait=False, cancel_futures=True)
 
 
@@ -53,6 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Password hashing gets one thread of its own: a burst of sign-ins queues there, while
     # the request threads keep serving everyone else.
     app.state.hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hashing")
+    # The key that signs what goes to the other side's instance; without one the exchange is
+    # off (its inbox answers 503) and everything else works.
+    key = keys.load(settings.key_file) if settings.key_file.exists() else None
+    app.state.exchange_key = key
+    app.state.exchange_public_key = keys.public_text(key.public_key()) if key else None
     errors.install(app)
     docs.install(app)
     for router in (
@@ -62,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue.router,
         policy.router,
         operations.router,
+        exchange.router,
     ):
         app.include_router(router)
     from smartgate.web.routes import mount

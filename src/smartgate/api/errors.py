@@ -15,6 +15,8 @@ from smartgate.shared.errors import (
     Forbidden,
     NotFound,
     TooManyRequests,
+    Unavailable,
+    Unsigned,
     ValidationFailed,
 )
 from smartgate.shared.validation import field_errors
@@ -24,7 +26,9 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     Forbidden: 403,
     BadCredentials: 401,
+    Unsigned: 401,
     TooManyRequests: 429,
+    Unavailable: 503,
 }
 
 

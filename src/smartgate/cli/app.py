@@ -12,6 +12,7 @@ from smartgate.cli import (
     db,
     declarations,
     demo_folder,
+    exchange,
     policy,
     queue,
     registry,
@@ -46,6 +47,9 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(policy.app, name="policy")
 app.add_typer(queue.app, name="queue")
 app.add_typer(tariffs.app, name="tariffs")
+app.add_typer(exchange.keys_app, name="keys")
+app.add_typer(exchange.peers_app, name="peers")
+app.add_typer(exchange.exchange_app, name="exchange")
 
 _err = consoles.console(stderr=True, highlight=False)
 

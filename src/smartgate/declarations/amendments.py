@@ -59,6 +59,7 @@ def _amend(
             uow.declarations.add_history(
                 [history_entry(row, actor, now, seq, action, path, before, after)]
             )
+            uow.publish(model.TripsDeclared((row.id,)))
             uow.commit()
         return to_read(row)
 

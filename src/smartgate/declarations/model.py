@@ -61,6 +61,14 @@ class TractorChanged:
     plate: str
 
 
+@dataclass(frozen=True)
+class TripsDeclared:
+    """Trips were declared, or a trip's declaration changed: what the other side's customs
+    hears of ahead of arrival (see `smartgate.exchange`)."""
+
+    declaration_ids: tuple[uuid.UUID, ...]
+
+
 def hs_fault(
     hs_code: str, *, hs_exists: Callable[[str], bool], permitted: Callable[[str], bool], gate: str
 ) -> Wording | None:

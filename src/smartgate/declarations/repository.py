@@ -261,11 +261,16 @@ class DeclarationRepository:
         )
         return self.session.scalar(query)
 
-    def by_ids(self, declaration_ids: list[uuid.UUID]) -> list[DeclarationRow]:
-        """These declarations, with their lines (for logs and exports)."""
+    def by_ids(
+        self, declaration_ids: list[uuid.UUID], *, fresh: bool = False
+    ) -> list[DeclarationRow]:
+        """These declarations, with their lines (for logs and exports); `fresh` reads them
+        again even where this session holds them (a bulk statement moved them since)."""
         if not declaration_ids:
             return []
         query = select(DeclarationRow).where(DeclarationRow.id.in_(declaration_ids))
+        if fresh:
+            query = query.execution_options(populate_existing=True)
         return list(self.session.scalars(query))
 
     def expected_at_gate(

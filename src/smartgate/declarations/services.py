@@ -165,6 +165,8 @@ def _store(uow: UnitOfWork, new: list[NewDeclaration]) -> None:
         goods=[g for n in new for g in n.goods],
         history=[n.history for n in new],
     )
+    if new:
+        uow.publish(model.TripsDeclared(tuple(n.declaration["id"] for n in new)))
 
 
 def declare(
@@ -319,6 +321,12 @@ def _visible(uow: UnitOfWork, actor: Actor, declaration_id: uuid.UUID) -> Declar
     if row is None:
         raise NotFound(Wording("declaration {id} does not exist", id=str(declaration_id)))
     return row
+
+
+def trips(*, uow: UnitOfWork, declaration_ids: list[uuid.UUID]) -> list[DeclarationRead]:
+    """These trips as they stand now in the open unit of work, for the instance itself (what
+    it tells the other side): no actor, no visibility filter."""
+    return [to_read(row) for row in uow.declarations.by_ids(declaration_ids, fresh=True)]
 
 
 def to_read(row: DeclarationRow) -> DeclarationRead:

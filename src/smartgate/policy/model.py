@@ -4,6 +4,7 @@ the events other contexts follow when an authority changes them."""
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import as_utc
@@ -191,13 +192,16 @@ def date_fault(day: date, today: date) -> Wording | None:
 
 @dataclass(frozen=True)
 class CapacityDeclared:
-    """A side's trucks per hour changed; `before` is what both sides handled this hour."""
+    """A side's trucks per hour changed; `before` is what both sides handled this hour.
+    `announce` is this side's own declaration, for the other side (None for a figure the
+    other side sent, or one typed here on its behalf)."""
 
     gate_id: str
     direction: str
     before: int
     by: Actor
     at: datetime
+    announce: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

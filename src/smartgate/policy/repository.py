@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartgate.policy.model import CapacityFigure, GateRules, Scope, Suspension
@@ -25,6 +25,16 @@ class PolicyRepository:
             )
         )
         return [CapacityFigure(r.side, r.lane, r.hour_utc, r.trucks_per_hour, r.day) for r in rows]
+
+    def capacity_sources(self, gate_id: str, direction: str) -> list[tuple[str, str, datetime]]:
+        """Who declared figures for a gate and direction: side, by whom, when last."""
+        query = (
+            select(CapacityRow.side, CapacityRow.declared_by, func.max(CapacityRow.declared_at))
+            .where(CapacityRow.gate_id == gate_id, CapacityRow.direction == direction)
+            .group_by(CapacityRow.side, CapacityRow.declared_by)
+            .order_by(CapacityRow.side, func.max(CapacityRow.declared_at).desc())
+        )
+        return [(side, by, at) for side, by, at in self.session.execute(query)]
 
     def replace_capacity(
         self,

@@ -56,6 +56,16 @@ class CapacityHour(BaseModel):
     effective: int
 
 
+class CapacitySource(BaseModel):
+    """Who declared a side's figures, and when last: an authority here, or the other side's
+    instance through the exchange (`peer:NAME`)."""
+
+    side: Side
+    declared_by: str
+    declared_at: datetime
+    received: bool = Field(description="true when the figures arrived through the exchange")
+
+
 class CapacityDay(BaseModel):
     """A gate's capacity hour by hour for one local date and direction."""
 
@@ -63,6 +73,7 @@ class CapacityDay(BaseModel):
     direction: Direction
     day: date
     hours: list[CapacityHour]
+    sources: list[CapacitySource] = []
 
 
 class SuspensionIn(BaseModel):

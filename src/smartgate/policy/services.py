@@ -13,6 +13,7 @@ from smartgate.policy.schemas import (
     CapacityDay,
     CapacityHour,
     CapacityIn,
+    CapacitySource,
     GateRulesIO,
     SuspensionIn,
     SuspensionRead,
@@ -27,6 +28,8 @@ from smartgate.shared.wording import Wording
 from smartgate.uow import UnitOfWork
 
 HOUR = timedelta(hours=1)
+# Figures the other side's instance sent are declared by `peer:NAME`.
+PEER_PREFIX = "peer:"
 
 
 def declare_capacity(
@@ -39,7 +42,8 @@ def declare_capacity(
     now: datetime | None = None,
 ) -> CapacityDay:
     """Record one side's trucks per hour; bookings that no longer fit move to the next free
-    hour (the live queue gives way first), and every moved truck gets a notice."""
+    hour (the live queue gives way first), and every moved truck gets a notice. This side's
+    own figures go to the other side's instance too (see `smartgate.exchange`)."""
     now = now or utcnow()
     _ensure_authority(actor)
     if data.day:
@@ -47,37 +51,57 @@ def declare_capacity(
     side = data.side or own_side
     with uow:
         _rules_of_gate(uow, gate_id)
-        this_hour = now.replace(minute=0, second=0, microsecond=0)
-        figures = uow.policy.capacity(gate_id, data.direction)
-        before = policy.effective_capacity(figures, this_hour.date(), this_hour.hour)
+        record_capacity(uow, gate_id, data, side=side, by=actor, now=now, announce=side == own_side)
         day = data.day or now.astimezone(SIDE_TZ[side]).date()
-        hours = _utc_hours(day, side, data.from_hour, data.to_hour)
-        # A dated figure is stored per UTC date; a standing one holds for every day.
-        by_day = _by_utc_day(hours) if data.day else {None: [h.hour for h in hours]}
-        replaced = _declared_hours(figures, side, data.lane, by_day)
-        for utc_day, utc_hours in by_day.items():
-            uow.policy.replace_capacity(
-                gate_id=gate_id,
-                side=side,
-                direction=data.direction,
-                lane=data.lane,
-                day=utc_day,
-                hours=dict.fromkeys(utc_hours, data.trucks_per_hour),
-                by=actor.username,
-                at=now,
-            )
-        uow.session.flush()
-        uow.publish(CapacityDeclared(gate_id, data.direction, before, actor, now))
-        uow.publish(
-            Changed(
-                "capacity", f"{gate_id}/{data.direction}/{side}", "capacity.declared",
-                actor.username, now, gate_id,
-                before=replaced, after=data.model_dump(mode="json") | {"side": side},
-            )
-        )  # fmt: skip
         result = _capacity_day(uow, gate_id, data.direction, day, side)
         uow.commit()
         return result
+
+
+def record_capacity(
+    uow: UnitOfWork,
+    gate_id: str,
+    data: CapacityIn,
+    *,
+    side: str,
+    by: Actor,
+    now: datetime,
+    announce: bool = False,
+) -> None:
+    """Store a side's figures in an open unit of work (typed here, or received from the other
+    side's instance), and publish what follows from them; `announce` tells the other side."""
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    figures = uow.policy.capacity(gate_id, data.direction)
+    before = policy.effective_capacity(figures, this_hour.date(), this_hour.hour)
+    day = data.day or now.astimezone(SIDE_TZ[side]).date()
+    hours = _utc_hours(day, side, data.from_hour, data.to_hour)
+    # A dated figure is stored per UTC date; a standing one holds for every day.
+    by_day = _by_utc_day(hours) if data.day else {None: [h.hour for h in hours]}
+    replaced = _declared_hours(figures, side, data.lane, by_day)
+    for utc_day, utc_hours in by_day.items():
+        uow.policy.replace_capacity(
+            gate_id=gate_id,
+            side=side,
+            direction=data.direction,
+            lane=data.lane,
+            day=utc_day,
+            hours=dict.fromkeys(utc_hours, data.trucks_per_hour),
+            by=by.username,
+            at=now,
+        )
+    uow.session.flush()
+    declared = data.model_dump(mode="json") | {"side": side}
+    uow.publish(
+        CapacityDeclared(
+            gate_id, data.direction, before, by, now, announce=declared if announce else None
+        )
+    )
+    uow.publish(
+        Changed(
+            "capacity", f"{gate_id}/{data.direction}/{side}", "capacity.declared",
+            by.username, now, gate_id, before=replaced, after=declared,
+        )
+    )  # fmt: skip
 
 
 def capacity_day(
@@ -260,4 +284,10 @@ def _capacity_day(
         cn = policy.side_capacity(figures, "CN", moment.date(), moment.hour)
         effective = policy.effective_capacity(figures, moment.date(), moment.hour)
         hours.append(CapacityHour(start=moment, vn=vn, cn=cn, effective=effective))
-    return CapacityDay(gate_id=gate_id, direction=direction, day=day, hours=hours)  # type: ignore[arg-type]
+    sources = [
+        CapacitySource(
+            side=whose, declared_by=by, declared_at=at, received=by.startswith(PEER_PREFIX)
+        )  # type: ignore[arg-type]
+        for whose, by, at in uow.policy.capacity_sources(gate_id, direction)
+    ]
+    return CapacityDay(gate_id=gate_id, direction=direction, day=day, hours=hours, sources=sources)  # type: ignore[arg-type]

@@ -47,6 +47,14 @@ class Forbidden(DomainError):
     """The caller's role may not do this."""
 
 
+class Unsigned(DomainError):
+    """A machine's message is not believed: its signature, sender or age is wrong."""
+
+
+class Unavailable(DomainError):
+    """This instance is not set up for the request yet (e.g. it has no exchange key)."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One failing field: a dotted path such as `goods.0.hs_code`, and why."""

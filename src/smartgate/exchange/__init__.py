@@ -1,0 +1,1 @@
+"""Exchange: the signed link between the two sides' instances (outbox, inbox, peers)."""

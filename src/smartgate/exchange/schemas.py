@@ -1,0 +1,125 @@
+"""Exchange schemas: the envelope on the wire, the inbox's receipt, and what the authority
+reads (messages, manifests, peers, the link's state)."""
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from smartgate.exchange.model import MessageType
+
+
+class EnvelopeIn(BaseModel):
+    """A signed message from the other side's instance (see `exchange.model.Envelope`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    stream: str = Field(max_length=20)
+    seq: int = Field(ge=1)
+    type: MessageType
+    version: int = Field(ge=1)
+    created_at: datetime
+    sent_at: datetime
+    sender: str = Field(max_length=60, description="the sender's Ed25519 public key, base64")
+    recipient: str = Field(max_length=60, description="the receiver's public key, base64")
+    payload: dict[str, Any]
+    signature: str = Field(max_length=100, description="Ed25519 over the canonical envelope")
+
+
+class Receipt(BaseModel):
+    """What the inbox did with one message: applied (with any held successors it released),
+    held until a missing predecessor comes, a repeat, or rejected (applied nothing, why)."""
+
+    id: uuid.UUID
+    status: Literal["applied", "held", "duplicate", "rejected"]
+    gap: list[int] | None = Field(
+        default=None, description="the first and last missing sequence numbers, when held"
+    )
+    error: str | None = None
+
+
+class PeerCreate(BaseModel):
+    """The other side's instance as its administrator gives it."""
+
+    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    url: AnyHttpUrl
+    public_key: str = Field(max_length=60)
+
+
+class PeerRead(BaseModel):
+    """A registered peer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    url: str
+    public_key: str
+    created_at: datetime
+    last_contact_at: datetime | None
+    last_error: str | None
+
+
+class MessageRead(BaseModel):
+    """A message sent (out) or received (in)."""
+
+    id: uuid.UUID
+    direction: Literal["in", "out"]
+    peer: str
+    type: str
+    stream: str
+    seq: int
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    received_at: datetime | None
+    payload: dict[str, Any]
+    error: str | None = None
+
+
+class ManifestRead(BaseModel):
+    """A trip the other side announced ahead of its arrival here."""
+
+    peer: str
+    reference: str = Field(description="the sender's trip id")
+    version: int
+    status: Literal["announced", "cancelled"]
+    gate_id: str
+    direction: str = Field(description="as this side sees it: the sender's export is an import")
+    expected_arrival: datetime
+    tractor_plate: str
+    trailer_plate: str | None
+    received_at: datetime
+    crossed_at: datetime | None = Field(description="when the sender saw it cross its zero line")
+    manifest: dict[str, Any] = Field(description="the manifest as sent")
+
+
+class PeerStatus(BaseModel):
+    """How the link to one peer stands."""
+
+    name: str
+    url: str
+    pending: int
+    delivered: int
+    failed: int
+    oldest_pending_at: datetime | None = Field(description="how far behind delivery is")
+    received: int
+    held: int
+    rejected: int
+    last_received_at: datetime | None
+    last_contact_at: datetime | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    gaps: dict[str, list[list[int]]] = Field(
+        description="per incoming stream, the missing sequence ranges holding messages back"
+    )
+
+
+class ExchangeStatus(BaseModel):
+    """The link to every peer, and the latest envelopes the inbox refused."""
+
+    side: str
+    public_key: str | None
+    peers: list[PeerStatus]
+    refusals: list[dict[str, Any]]

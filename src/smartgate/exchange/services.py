@@ -1,0 +1,558 @@
+"""Exchange use-cases: register peers; write what this side tells the other into the outbox,
+in the transaction of the change that causes it; take the other side's envelopes into the
+inbox, each applied once and in its stream's order; and read how the link stands.
+
+Delivery (the courier, `exchange.delivery`) is at least once; processing here is exactly
+once: a message id is stored once, under its stream's row lock, and applied when every
+predecessor has been.
+"""
+
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from smartgate.declarations import services as declarations
+from smartgate.declarations.model import TripsDeclared
+from smartgate.declarations.schemas import DeclarationRead
+from smartgate.exchange import keys
+from smartgate.exchange import model as exchange
+from smartgate.exchange.schemas import (
+    EnvelopeIn,
+    ExchangeStatus,
+    ManifestRead,
+    MessageRead,
+    PeerCreate,
+    PeerRead,
+    PeerStatus,
+    Receipt,
+)
+from smartgate.exchange.tables import InboxRow, ManifestRow, OutboxRow, PeerRow, RefusalRow
+from smartgate.policy import services as policy
+from smartgate.policy.model import CapacityDeclared
+from smartgate.policy.schemas import CapacityIn
+from smartgate.shared.actor import Actor
+from smartgate.shared.audit import Changed
+from smartgate.shared.clock import utcnow
+from smartgate.shared.errors import Conflict, DomainError, FieldError, Forbidden, Unsigned
+from smartgate.shared.lifecycle import TripMoved
+from smartgate.shared.validation import ValidationFailed, field_errors
+from smartgate.shared.wording import Wording
+from smartgate.uow import UnitOfWork
+
+# Set when this process writes to the outbox: its courier wakes at once rather than at its
+# next look (messages written by another process wait for that look).
+outbox_written = threading.Event()
+
+
+# --- peers ----------------------------------------------------------------------------
+
+
+def add_peer(*, uow: UnitOfWork, data: PeerCreate, now: datetime | None = None) -> PeerRead:
+    """Register the other side's instance: its name, address and public key."""
+    if keys.parse_public(data.public_key) is None:
+        raise ValidationFailed(
+            [FieldError("public_key", Wording("is not an Ed25519 public key (base64 of 32 bytes)"))]
+        )
+    with uow:
+        if uow.exchange.peer_named(data.name) is not None:
+            raise Conflict(Wording("a peer called {name} is registered already", name=data.name))
+        if uow.exchange.peer_with_key(data.public_key.strip()) is not None:
+            raise Conflict(Wording("another peer has this public key already"))
+        row = PeerRow(
+            name=data.name,
+            url=str(data.url).rstrip("/"),
+            public_key=data.public_key.strip(),
+            created_at=now or utcnow(),
+            failures=0,
+        )
+        uow.exchange.add_peer(row)
+        uow.session.flush()
+        read = PeerRead.model_validate(row)
+        uow.commit()
+        return read
+
+
+def peers(*, uow: UnitOfWork) -> list[PeerRead]:
+    """Every registered peer."""
+    with uow.reading():
+        return [PeerRead.model_validate(row) for row in uow.exchange.peers()]
+
+
+# --- what this side tells the other: handlers, in the unit of work of the change ----------
+
+
+def announce_capacity(uow: UnitOfWork, events: list[CapacityDeclared]) -> None:
+    """This side's own capacity declarations, as the other side's figure for it."""
+    _tell(
+        uow,
+        [("capacity", {"gate_id": e.gate_id} | e.announce, e.at) for e in events if e.announce],
+    )
+
+
+def announce_suspensions(uow: UnitOfWork, events: list[Changed]) -> None:
+    """Suspensions set or lifted here, for the other side's authority to read."""
+    _tell(
+        uow,
+        [
+            ("suspension", {"action": e.action.removeprefix("suspension.")} | e.after, e.at)
+            for e in events
+            if e.subject == "suspension"
+        ],
+    )
+
+
+def announce_trips(uow: UnitOfWork, events: list[TripsDeclared]) -> None:
+    """A pre-arrival manifest for each trip towards the other side, a new version for each
+    change (a cancellation too)."""
+    if not uow.exchange.peer_ids():
+        return
+    ids = [trip for event in events for trip in event.declaration_ids]
+    trips = declarations.trips(uow=uow, declaration_ids=ids)
+    _tell(
+        uow,
+        [
+            ("manifest", manifest_of(trip), trip.updated_at)
+            for trip in trips
+            if trip.direction == "export"
+        ],
+    )
+
+
+def announce_crossings(uow: UnitOfWork, events: list[TripMoved]) -> None:
+    """A trip that crossed the zero line: a crossing confirmation when it left for the other
+    side, an arrival confirmation (naming the other side's manifest) when it came from it."""
+    crossed = {e.declaration_id: e.at for e in events if e.target == "exited"}
+    if not crossed or not uow.exchange.peer_ids():
+        return
+    messages: list[tuple[str, dict[str, Any], datetime]] = []
+    for trip in declarations.trips(uow=uow, declaration_ids=list(crossed)):
+        at = crossed[trip.id]
+        seen = _crossing_of(trip, at)
+        if trip.direction == "export":
+            messages.append(("crossing", seen, at))
+            continue
+        announced = uow.exchange.announced_for(trip.gate_id, trip.tractor_plate)
+        if announced is not None:
+            announced.arrived_at = at
+        reference = announced.reference if announced is not None else None
+        messages.append(("arrival", seen | {"reference": reference, "trip": str(trip.id)}, at))
+    _tell(uow, messages)
+
+
+def manifest_of(trip: DeclarationRead) -> dict[str, Any]:
+    """What the other side's customs needs ahead of a trip's arrival (docs/exchange.md
+    names the WCO Data Model element behind each field)."""
+    flags = sorted({flag for line in trip.goods for flag in _flags(line.model_dump()) if flag})
+    return {
+        "reference": str(trip.id),
+        "version": trip.version,
+        "status": "cancelled" if trip.status == "cancelled" else "announced",
+        "gate_id": trip.gate_id,
+        "direction": trip.direction,
+        "expected_arrival": trip.expected_arrival.isoformat(),
+        "tractor_plate": trip.tractor_plate,
+        "trailer_plate": trip.trailer_plate,
+        "delivery_mode": trip.delivery_mode,
+        "driver": {"name": trip.driver_name},
+        "containers": list(trip.containers),
+        "goods": [
+            {
+                "line_no": line.line_no,
+                "hs_code": line.hs_code,
+                "description": line.description,
+                "gross_kg": line.gross_kg,
+                "value": line.value,
+                "currency": line.currency,
+                "flags": _flags(line.model_dump()),
+            }
+            for line in trip.goods
+        ],
+        "flags": flags,
+    }
+
+
+def _flags(line: dict[str, Any]) -> list[str]:
+    return [flag for flag in ("perishable", "cold_chain", "production_input") if line.get(flag)]
+
+
+def _crossing_of(trip: DeclarationRead, at: datetime) -> dict[str, Any]:
+    return {
+        "reference": str(trip.id),
+        "gate_id": trip.gate_id,
+        "direction": trip.direction,
+        "at": at.isoformat(),
+        "tractor_plate": trip.tractor_plate,
+        "trailer_plate": trip.trailer_plate,
+    }
+
+
+def _tell(uow: UnitOfWork, messages: list[tuple[str, dict[str, Any], datetime]]) -> None:
+    # Each peer gets each message, numbered in its stream under the stream's row lock: the
+    # numbers of one stream are taken by one transaction at a time, with no gap.
+    if not messages:
+        return
+    peer_ids = uow.exchange.peer_ids()
+    rows = []
+    for peer_id in peer_ids:
+        counters = {}
+        for message_type, payload, at in messages:
+            stream = exchange.STREAM_OF[message_type]
+            if stream not in counters:
+                counters[stream] = uow.exchange.stream_for_update(peer_id, "out", stream)
+            counter = counters[stream]
+            counter.last_seq += 1
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "peer_id": peer_id,
+                    "stream": stream,
+                    "seq": counter.last_seq,
+                    "type": message_type,
+                    "version": exchange.SCHEMA_VERSION,
+                    "payload": payload,
+                    "created_at": at,
+                    "status": "pending",
+                    "attempts": 0,
+                }
+            )
+    if rows:
+        uow.session.flush()
+        uow.exchange.add_outgoing(rows)
+        uow.after_commit(outbox_written.set)
+
+
+# --- the inbox ------------------------------------------------------------------------
+
+
+def receive(
+    *,
+    uow: UnitOfWork,
+    envelopes: list[dict[str, Any]],
+    own_key: str,
+    own_side: str,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> list[Receipt]:
+    """Take a peer's envelopes: every one must be well formed, signed by a registered peer's
+    key, addressed to this instance and fresh, else nothing is taken (401, logged); then each
+    is stored once and applied in its stream's order, in one transaction."""
+    now = now or utcnow()
+    parsed = _parsed(envelopes)
+    with uow:
+        accepted: list[tuple[PeerRow, EnvelopeIn]] = []
+        for raw, envelope in zip(envelopes, parsed, strict=True):
+            peer = uow.exchange.peer_with_key(envelope.sender)
+            fault = _fault(raw, envelope, peer, own_key, now)
+            if fault is not None:
+                uow.exchange.add_refusal(
+                    RefusalRow(
+                        at=now, reason=fault, sender=envelope.sender[:60],
+                        message_id=str(envelope.id), address=address,
+                    )
+                )  # fmt: skip
+                uow.commit()
+                raise Unsigned(
+                    Wording("envelope {id} refused: {fault}", id=str(envelope.id), fault=fault)
+                )
+            assert peer is not None
+            accepted.append((peer, envelope))
+        receipts = [_take(uow, peer, envelope, own_side, now) for peer, envelope in accepted]
+        for peer in {peer.id: peer for peer, _ in accepted}.values():
+            peer.last_contact_at = now
+        uow.commit()
+        return receipts
+
+
+def _parsed(envelopes: list[dict[str, Any]]) -> list[EnvelopeIn]:
+    found: list[EnvelopeIn] = []
+    faults: list[FieldError] = []
+    for index, raw in enumerate(envelopes):
+        try:
+            found.append(EnvelopeIn.model_validate(raw))
+        except ValidationError as exc:
+            prefix = f"{index}." if len(envelopes) > 1 else ""
+            faults += [
+                replace(error, field=prefix + error.field) for error in field_errors(exc.errors())
+            ]
+    if faults:
+        raise ValidationFailed(faults)
+    return found
+
+
+def _fault(
+    raw: dict[str, Any], envelope: EnvelopeIn, peer: PeerRow | None, own_key: str, now: datetime
+) -> str | None:
+    # Why an envelope is not believed, or None.
+    if peer is None:
+        return "unknown sender: no peer is registered with this public key"
+    public = keys.parse_public(peer.public_key)
+    if public is None or not keys.signed_by(raw, public):
+        return "bad signature: the envelope was changed after signing, or signed by another key"
+    if envelope.recipient != own_key:
+        return "not addressed to this instance's key"
+    return exchange.age_fault(envelope.sent_at, now)
+
+
+def _take(
+    uow: UnitOfWork, peer: PeerRow, envelope: EnvelopeIn, own_side: str, now: datetime
+) -> Receipt:
+    # Under the stream's lock: a repeat changes nothing; a message whose predecessors all
+    # came applies, and releases the held ones that follow it.
+    stream = uow.exchange.stream_for_update(peer.id, "in", envelope.stream)
+    if uow.exchange.received(envelope.id) is not None:
+        return Receipt(id=envelope.id, status="duplicate")
+    held = uow.exchange.held(peer.id, envelope.stream)
+    if envelope.seq <= stream.last_seq or envelope.seq in held:
+        return Receipt(
+            id=envelope.id,
+            status="rejected",
+            error=f"sequence {envelope.seq} of stream {envelope.stream} is taken already",
+        )
+    row = InboxRow(
+        id=envelope.id, peer_id=peer.id, stream=envelope.stream, seq=envelope.seq,
+        type=envelope.type, version=envelope.version, payload=envelope.payload,
+        created_at=envelope.created_at, sent_at=envelope.sent_at, received_at=now, status="held",
+    )  # fmt: skip
+    uow.exchange.add_incoming(row)
+    held[row.seq] = row
+    for seq in exchange.ready_in_order(stream.last_seq, held):
+        _apply(uow, peer, held[seq], own_side, now)
+        stream.last_seq = seq
+    if row.status == "held":
+        first, last = exchange.gaps(stream.last_seq, held)[0]
+        return Receipt(id=envelope.id, status="held", gap=[first, last])
+    return Receipt(id=row.id, status=row.status, error=row.error)  # type: ignore[arg-type]
+
+
+def _apply(uow: UnitOfWork, peer: PeerRow, row: InboxRow, own_side: str, now: datetime) -> None:
+    # A message that cannot apply (an unknown gate, a figure for this side) is rejected with
+    # its reason and the stream goes on: retrying it would never succeed.
+    try:
+        with uow.savepoint():
+            APPLY[row.type](uow, peer, row.payload, own_side, now)
+        row.status, row.applied_at = "applied", now
+    except (DomainError, ValidationError, KeyError, TypeError, ValueError) as exc:
+        row.status, row.error = "rejected", f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _apply_capacity(
+    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+) -> None:
+    side = payload["side"]
+    if side == own_side:
+        raise Forbidden(Wording("the other side cannot declare this side's capacity"))
+    fields = {name: payload[name] for name in CapacityIn.model_fields if name in payload}
+    # The sender's export is this side's import.
+    data = CapacityIn.model_validate(
+        fields | {"direction": exchange.MIRRORED[payload["direction"]], "side": side}
+    )
+    by = Actor(0, f"{policy.PEER_PREFIX}{peer.name}", "peer")
+    policy.record_capacity(uow, payload["gate_id"], data, side=side, by=by, now=now)
+
+
+def _apply_manifest(
+    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+) -> None:
+    reference, version = str(payload["reference"]), int(payload["version"])
+    row = uow.exchange.manifest(peer.id, reference)
+    if row is None:
+        row = ManifestRow(peer_id=peer.id, reference=reference, version=0)
+        uow.exchange.add_manifest(row)
+    if version <= row.version:  # an older version than the one here changes nothing
+        return
+    row.version = version
+    row.status = "cancelled" if payload["status"] == "cancelled" else "announced"
+    row.gate_id = str(payload["gate_id"])
+    row.direction = exchange.MIRRORED[payload["direction"]]
+    row.expected_arrival = datetime.fromisoformat(payload["expected_arrival"])
+    row.tractor_plate = str(payload["tractor_plate"])
+    row.trailer_plate = payload.get("trailer_plate")
+    row.document = payload
+    row.received_at = now
+    uow.session.flush()
+
+
+def _apply_crossing(
+    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+) -> None:
+    row = uow.exchange.manifest(peer.id, str(payload["reference"]))
+    if row is not None:
+        row.crossed_at = datetime.fromisoformat(payload["at"])
+
+
+def _kept(
+    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+) -> None:
+    # Read where it is shown (suspension notices, statistics, arrival confirmations): the
+    # inbox row is the record.
+    return None
+
+
+APPLY = {
+    "capacity": _apply_capacity,
+    "manifest": _apply_manifest,
+    "crossing": _apply_crossing,
+    "arrival": _kept,
+    "suspension": _kept,
+    "statistics": _kept,
+}
+
+
+# --- what the authority reads ---------------------------------------------------------
+
+
+def messages(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    direction: str | None = None,
+    message_type: str | None = None,
+    limit: int = 200,
+) -> list[MessageRead]:
+    """The latest messages sent and received (one direction, one type, or all)."""
+    _ensure_authority(actor)
+    with uow.reading():
+        names = {peer.id: peer.name for peer in uow.exchange.peers()}
+        found: list[MessageRead] = []
+        if direction in (None, "out"):
+            found += [
+                _message(
+                    row,
+                    "out",
+                    names,
+                    row.delivered_at,
+                    row.outcome if row.status == "failed" else None,
+                )
+                for row in uow.exchange.outgoing(message_type, limit)
+            ]
+        if direction in (None, "in"):
+            found += [
+                _message(row, "in", names, row.received_at, row.error)
+                for row in uow.exchange.incoming(message_type, limit)
+            ]
+        return sorted(found, key=lambda m: m.created_at, reverse=True)[:limit]
+
+
+def _message(
+    row: OutboxRow | InboxRow,
+    direction: str,
+    names: dict[int, str],
+    received_at: datetime | None,
+    error: str | None,
+) -> MessageRead:
+    return MessageRead(
+        id=row.id, direction=direction, peer=names.get(row.peer_id, "?"), type=row.type,  # type: ignore[arg-type]
+        stream=row.stream, seq=row.seq, status=row.status, created_at=row.created_at,
+        sent_at=row.sent_at, received_at=received_at, payload=row.payload, error=error,
+    )  # fmt: skip
+
+
+def manifests(
+    *, uow: UnitOfWork, actor: Actor, gate_id: str | None, limit: int = 500
+) -> list[ManifestRead]:
+    """The trips the other side announced (at one gate): the authority sees every gate's, an
+    operator their own gate's."""
+    if actor.role != "authority" and not (gate_id and actor.runs(gate_id)):
+        raise Forbidden(
+            Wording("only the authority, or an operator of the gate, reads announced trips")
+        )
+    with uow.reading():
+        names = {peer.id: peer.name for peer in uow.exchange.peers()}
+        return [
+            ManifestRead(
+                peer=names.get(row.peer_id, "?"),
+                reference=row.reference,
+                version=row.version,
+                status=row.status,
+                gate_id=row.gate_id,
+                direction=row.direction,  # type: ignore[arg-type]
+                expected_arrival=row.expected_arrival,
+                tractor_plate=row.tractor_plate,
+                trailer_plate=row.trailer_plate,
+                received_at=row.received_at,
+                crossed_at=row.crossed_at,
+                manifest=row.document,
+            )  # fmt: skip
+            for row in uow.exchange.manifests(gate_id, None, limit)
+        ]
+
+
+def status(
+    *, uow: UnitOfWork, actor: Actor | None, own_side: str, public_key: str | None
+) -> ExchangeStatus:
+    """How the link to each peer stands: pending (and since when), delivered, failed, what
+    came in, the last contact, and the gaps holding incoming messages back. `actor` None is
+    the instance's administrator at its CLI."""
+    if actor is not None:
+        _ensure_authority(actor)
+    with uow.reading():
+        counts = _Counts(
+            out=uow.exchange.outbox_counts(),
+            into=uow.exchange.inbox_counts(),
+            held=uow.exchange.held_seqs(),
+            applied={(s.peer_id, s.stream): s.last_seq for s in uow.exchange.streams_in()},
+        )
+        found = [_peer_status(peer, counts) for peer in uow.exchange.peers()]
+        refusals = [
+            {"at": r.at, "reason": r.reason, "sender": r.sender, "message_id": r.message_id,
+             "address": r.address}
+            for r in uow.exchange.refusals(20)
+        ]  # fmt: skip
+        return ExchangeStatus(side=own_side, public_key=public_key, peers=found, refusals=refusals)
+
+
+@dataclass(frozen=True)
+class _Counts:
+    out: dict[tuple[int, str], tuple[int, datetime | None]]
+    into: dict[tuple[int, str], tuple[int, datetime | None]]
+    held: dict[tuple[int, str], list[int]]
+    applied: dict[tuple[int, str], int]
+
+
+def _peer_status(peer: PeerRow, counts: _Counts) -> PeerStatus:
+    def count(table: dict[tuple[int, str], tuple[int, datetime | None]], state: str) -> int:
+        return table.get((peer.id, state), (0, None))[0]
+
+    received = [value for (p, _), value in counts.into.items() if p == peer.id]
+    gaps = {
+        stream: [list(gap) for gap in exchange.gaps(counts.applied.get((p, stream), 0), seqs)]
+        for (p, stream), seqs in counts.held.items()
+        if p == peer.id
+    }
+    return PeerStatus(
+        name=peer.name,
+        url=peer.url,
+        pending=count(counts.out, "pending"),
+        delivered=count(counts.out, "delivered"),
+        failed=count(counts.out, "failed"),
+        oldest_pending_at=counts.out.get((peer.id, "pending"), (0, None))[1],
+        received=sum(n for n, _ in received),
+        held=count(counts.into, "held"),
+        rejected=count(counts.into, "rejected"),
+        last_received_at=max((at for _, at in received if at), default=None),
+        last_contact_at=peer.last_contact_at,
+        last_error=peer.last_error,
+        next_attempt_at=peer.next_attempt_at,
+        gaps=gaps,
+    )
+
+
+def _ensure_authority(actor: Actor) -> None:
+    if actor.role != "authority":
+        raise Forbidden(Wording("only the border authority reads the exchange with the other side"))
+
+
+def delivered_ids(receipts: Iterable[Receipt]) -> dict[uuid.UUID, tuple[str, str]]:
+    """What the sender records of the inbox's receipts: delivered (applied, held, a repeat)
+    or failed (rejected, with why)."""
+    return {
+        r.id: ("failed", r.error or "rejected")
+        if r.status == "rejected"
+        else ("delivered", r.status)
+        for r in receipts
+    }
