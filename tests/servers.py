@@ -95,17 +95,19 @@ def start_server(
     workers: int = 1,
     database_url: str | None = None,
     env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Server:
     """`smartgate serve` (with `--demo` unless told) on `database_url` (a fresh SQLite file
-    when not given), with `env` on top of this process's environment; returns once /healthz
-    answers. The server leads its own process group, so `Server.kill` ends its workers too."""
-    port = free_port()
+    when not given), with `env` on top of this process's environment, on `port` (a free one
+    when not given: a restarted server keeps its address); returns once /healthz answers.
+    The server leads its own process group, so `Server.kill` ends its workers too."""
+    port = port or free_port()
     env = os.environ | {
         "SMARTGATE_DATABASE_URL": database_url or f"sqlite:///{workdir / 'smartgate.db'}",
         "SMARTGATE_SIDE": side,
         "SMARTGATE_DEMO": "1" if demo else "0",
     } | (env or {})  # fmt: skip
-    log = (workdir / "server.log").open("w")
+    log = (workdir / "server.log").open("a")
     process = subprocess.Popen(
         [
             sys.executable,

@@ -66,6 +66,16 @@ class Courier:
         return {name: self._deliver_to(peer_id, due_only=due_only) for peer_id, name in peers}
 
     def _deliver_to(self, peer_id: int, *, due_only: bool) -> int:
+        try:
+            return self._deliver_batches(peer_id, due_only=due_only)
+        finally:
+            # Held for a pass only: another process (or `exchange send`) may take the next.
+            uow = UnitOfWork(self.session_factory)
+            with uow:
+                uow.exchange.release_sender_lease(peer_id, self.holder)
+                uow.commit()
+
+    def _deliver_batches(self, peer_id: int, *, due_only: bool) -> int:
         taken = 0
         while True:
             batch = self._claim(peer_id, due_only=due_only)

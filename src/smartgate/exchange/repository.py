@@ -71,6 +71,15 @@ class ExchangeRepository:
         )
         return bool(taken.rowcount)
 
+    def release_sender_lease(self, peer_id: int, holder: str) -> None:
+        """Stop delivering to a peer, if `holder` was."""
+        self.session.execute(
+            update(PeerRow)
+            .where(PeerRow.id == peer_id, PeerRow.sender_lease == holder)
+            .values(sender_lease=None, sender_lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
     def count_failure(self, peer_id: int) -> int:
         """One more failed delivery in a row to a peer; how many now."""
         peer = self.session.get(PeerRow, peer_id, with_for_update=True)

@@ -50,7 +50,6 @@ def declare_capacity(
         check_date(data.day, "day", now)
     side = data.side or own_side
     with uow:
-        _rules_of_gate(uow, gate_id)
         record_capacity(uow, gate_id, data, side=side, by=actor, now=now, announce=side == own_side)
         day = data.day or now.astimezone(SIDE_TZ[side]).date()
         result = _capacity_day(uow, gate_id, data.direction, day, side)
@@ -70,6 +69,7 @@ def record_capacity(
 ) -> None:
     """Store a side's figures in an open unit of work (typed here, or received from the other
     side's instance), and publish what follows from them; `announce` tells the other side."""
+    _rules_of_gate(uow, gate_id)
     this_hour = now.replace(minute=0, second=0, microsecond=0)
     figures = uow.policy.capacity(gate_id, data.direction)
     before = policy.effective_capacity(figures, this_hour.date(), this_hour.hour)
