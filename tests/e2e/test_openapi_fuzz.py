@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import make_url
 
 from conftest import PG_ENV, pg_url
+from smartgate.exchange import keys
 
 from servers import Server, fresh_postgres_database, start_server
 
@@ -59,6 +60,8 @@ def fuzzed_server(request, tmp_path_factory) -> Iterator[Server]:
 
 
 def _serving(workdir, database_url: str | None) -> Iterator[Server]:
+    # With a key, as a gate's instance runs: its exchange inbox is open to fuzzing too.
+    keys.generate(workdir / "smartgate.key")
     running = start_server(workdir, database_url=database_url)
     try:
         yield running
