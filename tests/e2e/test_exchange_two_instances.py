@@ -139,6 +139,9 @@ def test_with_the_other_side_down_this_side_works_on_and_catches_up_exactly_once
     behind = _wait_for(lambda: (s := _status(vn))["last_error"] and s, 30)
     assert behind, "the courier never noticed the peer was down"
     assert behind["pending"] >= 11 and behind["oldest_pending_at"] is not None
+    sent = vn.cli("exchange", "send")
+    assert sent.returncode == 1 and "still pending" in sent.stdout + sent.stderr
+    assert "Traceback" not in sent.stderr
 
     pair["CN"] = cn = _instance(pair["dirs"]["CN"], "CN", port=port)
     caught_up = _wait_for(lambda: (s := _status(vn))["pending"] == 0 and s, 90)

@@ -87,7 +87,7 @@ class Courier:
             try:
                 receipts = self._send(peer, rows)
             except (httpx.HTTPError, ValueError) as exc:
-                self._failed(peer_id, _reason(exc))
+                self._failed(peer, _reason(exc))
                 return taken
             self._delivered(peer_id, receipts)
             taken += len(rows)
@@ -144,20 +144,18 @@ class Courier:
             uow.exchange.record_contact(peer_id, now, error=None, next_attempt_at=None)
             uow.commit()
 
-    def _failed(self, peer_id: int, reason: str) -> None:
+    def _failed(self, peer: PeerRow, reason: str) -> None:
         now = self.clock()
         uow = UnitOfWork(self.session_factory)
         with uow:
-            failures = uow.exchange.count_failure(peer_id)
+            failures = uow.exchange.count_failure(peer.id)
             wait = exchange.retry_delay(failures, self.rng)
-            uow.exchange.record_contact(peer_id, None, error=reason, next_attempt_at=now + wait)
+            uow.exchange.record_contact(peer.id, None, error=reason, next_attempt_at=now + wait)
             uow.commit()
         log.warning(
-            "exchange: peer %s unreachable (%s); next try in %.1f s",
-            peer_id,
-            reason,
-            wait.total_seconds(),
-        )
+            "exchange: %s at %s did not take the messages (%s); next try in %.1f s",
+            peer.name, peer.url, reason, wait.total_seconds(),
+        )  # fmt: skip
 
     # --- in the server ----------------------------------------------------------------
 
