@@ -40,6 +40,7 @@ class FakePeer:
         seq: int | None = None,
         sent_at: datetime | None = None,
         recipient: str = OWN_KEY,
+        version: int = exchange.SCHEMA_VERSION,
     ) -> dict[str, Any]:
         """A signed envelope, next in its stream unless `seq` is given."""
         stream = exchange.STREAM_OF[message_type]
@@ -48,7 +49,7 @@ class FakePeer:
         moment = (sent_at or datetime.now(UTC)).isoformat()
         document = exchange.Envelope(
             id=str(uuid.uuid4()), stream=stream, seq=seq, type=message_type,
-            version=exchange.SCHEMA_VERSION, created_at=moment, sent_at=moment,
+            version=version, created_at=moment, sent_at=moment,
             sender=self.public_key, recipient=recipient, payload=payload,
         ).document()  # fmt: skip
         return keys.sign(document, self.key)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # The instance's Ed25519 private key, which signs what it sends the other side's instance
     # (`smartgate keys generate` makes it); without it the exchange is off.
     key_file: Path = Path("smartgate.key")
+    # The daily reconciliation with the other side: a crossing both sides saw matches when
+    # their two times differ by at most this many minutes (the report may ask for another).
+    reconcile_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     @model_validator(mode="after")
     def _secret_required_outside_demo(self) -> "Settings":

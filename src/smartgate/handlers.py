@@ -44,7 +44,7 @@ HANDLERS: dict[type, tuple[Handler, ...]] = {
         operations.follow_trips,
         each(waiting_area.release_cancelled_trip),
         waiting_area.tell_the_drivers,
-        exchange.announce_crossings,
+        exchange.announce_steps,
     ),
 }
 

@@ -48,6 +48,7 @@ class UnitOfWork:
         if self._read_only:
             self.session.connection(execution_options={READ_ONLY: True})
         self._after_commit: list[Callable[[], None]] = []
+        self._last: list[Callable[[], None]] = []
         self._events: list[object] = []
         self.registry = RegistryRepository(self.session)
         self.declarations = DeclarationRepository(self.session)
@@ -85,15 +86,20 @@ class UnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        """Work that may fail on its own: on an error, what it wrote and published is undone
-        and the error goes on; the rest of the unit of work stays."""
-        published = len(self._events)
+        """Work that may fail on its own, with what follows from it: the handlers of the
+        events it publishes run inside it. On any error, what it wrote, published and asked
+        to run after commit is undone and the error goes on; the rest of the unit stays."""
+        published, callbacks, last = len(self._events), len(self._after_commit), len(self._last)
         nested = self.session.begin_nested()
         try:
             yield
+            self._handle_events(since=published)
+            self.session.flush()
         except BaseException:
             nested.rollback()
             del self._events[published:]
+            del self._after_commit[callbacks:]
+            del self._last[last:]
             raise
         nested.commit()
 
@@ -135,18 +141,31 @@ class UnitOfWork:
             pooled.close()
 
     def commit(self) -> None:
-        """Let the handlers follow the published events, make the work durable, then run
-        what waited for it."""
-        # Imported here: the handlers' contexts import this module.
-        from smartgate.handlers import handle
-
-        while self._events:  # handlers may publish more
-            published, self._events = self._events, []
-            handle(self, published)
+        """Let the handlers follow the published events, run what comes last, make the work
+        durable, then run what waited for it."""
+        self._handle_events(since=0)
+        lasts, self._last = self._last, []
+        for last in lasts:
+            last()
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    def _handle_events(self, *, since: int) -> None:
+        # Imported here: the handlers' contexts import this module.
+        from smartgate.handlers import handle
+
+        while len(self._events) > since:  # handlers may publish more
+            published = self._events[since:]
+            del self._events[since:]
+            handle(self, published)
+
+    def last_before_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` after every handler, just before the commit: the last statements of
+        the transaction, so the locks they take are held for the least time and no lock is
+        taken after them (the exchange's stream counters)."""
+        self._last.append(callback)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the work is committed (never if it is rolled back)."""

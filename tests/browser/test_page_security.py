@@ -12,7 +12,7 @@ BY_ROLE = {
     "driver1": ["/trips", "/declarations/new", "/status"],
     "forwarder1": ["/trips", "/declarations/new", "/status"],
     "operator-huunghi": ["/queue/huu-nghi", "/trips"],
-    "authority-vn": ["/authority", "/trips"],
+    "authority-vn": ["/authority", "/exchange", "/trips"],
 }
 
 

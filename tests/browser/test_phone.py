@@ -52,12 +52,20 @@ VISITS = {
                  "/trips/{held}", "/trips/{cleared}/receipt"],
     "authority": [*PUBLIC, "/start", "/authority", "/authority/mong-cai", "/queue/huu-nghi",
                   "/desk", "/desk/huu-nghi?agency=customs", "/review", "/yards", "/trips",
-                  "/trips/{cleared}", "/trips/{cleared}/receipt"],
+                  "/trips/{cleared}", "/trips/{cleared}/receipt", "/exchange",
+                  "/exchange/reconciliation"],
 }  # fmt: skip
 # Pages that refuse the role, with the status they answer: the refusal is a page too.
 REFUSED = {
-    "driver": [("/desk/huu-nghi?agency=customs", 403), ("/authority", 403)],
+    "driver": [
+        ("/desk/huu-nghi?agency=customs", 403),
+        ("/authority", 403),
+        ("/exchange", 403),
+        ("/exchange/reconciliation", 403),
+    ],
     "operator": [
+        ("/exchange", 403),
+        ("/exchange/reconciliation", 403),
         ("/desk/huu-nghi?agency=police", 422),
         ("/trips/00000000-0000-4000-8000-000000000000", 404),
     ],

@@ -30,6 +30,7 @@ from peers import OWN_KEY, FakePeer, capacity, manifest
 from rollback import rolled_back
 
 DAY = date.today() + timedelta(days=3)
+GATE_ALONE = "coc-nam"
 
 
 def _receive(uow, *envelopes, now=None):
@@ -38,11 +39,9 @@ def _receive(uow, *envelopes, now=None):
     )
 
 
-def _cn_figure(uow, day: date = DAY) -> int | None:
+def _cn_figure(uow, day: date = DAY, gate: str = "huu-nghi") -> int | None:
     # The CN side's trucks per hour at 10:00 its time, as the VN instance holds it.
-    hours = policy.capacity_day(
-        uow=uow, gate_id="huu-nghi", direction="import", day=day, side="CN"
-    ).hours
+    hours = policy.capacity_day(uow=uow, gate_id=gate, direction="import", day=day, side="CN").hours
     return hours[10].cn
 
 
@@ -108,9 +107,14 @@ def test_an_envelope_not_believed_is_refused_logged_and_applies_nothing(
     uow, peer, make, reason
 ) -> None:
     before, logged = _cn_figure(uow), _refusals(uow)
-    with pytest.raises(Unsigned, match=reason):
+    with pytest.raises(Unsigned) as refused:
         _receive(uow, make(peer))
+    # The answer says no more than that; the log says why.
+    assert "not signed by a registered peer" in str(refused.value)
     assert _refusals(uow) == logged + 1
+    with uow:
+        [latest] = uow.exchange.refusals(1)
+        assert reason in latest.reason
     assert _cn_figure(uow) == before
 
 
@@ -163,15 +167,41 @@ def test_a_message_that_cannot_apply_is_rejected_and_the_stream_goes_on(uow, pee
     assert _cn_figure(uow) == 44
 
 
+def _crossing(reference: str, at: str) -> dict:
+    return {"reference": reference, "gate_id": "huu-nghi", "direction": "export", "at": at,
+            "tractor_plate": "桂B22222", "trailer_plate": None}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("message_type", "payload", "version"),
+    [
+        ("crossing", _crossing("x", "2026-12-06T09:30:00"), 1),  # no time zone
+        ("manifest", manifest("x", 0), 1),
+        ("manifest", manifest("x", 1, gate_id="g" * 60), 1),
+        ("manifest", manifest("x", 1, tractor_plate=""), 1),
+        ("manifest", manifest("x", 1, expected_arrival="tomorrow"), 1),
+        ("capacity", capacity(-1), 1),
+        ("capacity", capacity(10, day="1999-01-01"), 1),
+        ("capacity", capacity(10), 2),  # a schema this instance does not know yet
+    ],
+)
+def test_a_message_that_does_not_fit_is_rejected_and_the_stream_goes_on(
+    uow, peer, message_type, payload, version
+) -> None:
+    bad = peer.envelope(message_type, payload, version=version)
+    reference = str(uuid.uuid4())
+    fine = peer.envelope("manifest", manifest(reference, 1))
+    later = peer.envelope("crossing", _crossing(reference, "2026-12-06T09:30:00+08:00"))
+    receipts = _receive(uow, bad, fine, later)
+    assert [r.status for r in receipts] == ["rejected", "applied", "applied"]
+    assert receipts[0].error
+
+
 def test_a_manifest_keeps_its_latest_version_whatever_the_order(uow, peer) -> None:
     reference = str(uuid.uuid4())
     v1 = peer.envelope("manifest", manifest(reference, 1))
     v2 = peer.envelope("manifest", manifest(reference, 2, tractor_plate="桂B22222"))
-    crossed = peer.envelope(
-        "crossing", {"reference": reference, "gate_id": "huu-nghi", "direction": "export",
-                     "at": "2026-12-06T09:30:00+08:00", "tractor_plate": "桂B22222",
-                     "trailer_plate": None},
-    )  # fmt: skip
+    crossed = peer.envelope("crossing", _crossing(reference, "2026-12-06T09:30:00+08:00"))
     v3 = peer.envelope("manifest", manifest(reference, 3, status="cancelled"))
     _receive(uow, v2, crossed, v1)
     authority = actor(uow, "authority-vn")
@@ -263,7 +293,10 @@ def test_the_same_messages_delivered_at_once_from_many_connections_apply_once(ba
     peer = FakePeer()
     peer.register(UnitOfWork(factory))
     day = (DAY + timedelta(days=40)).isoformat()
-    envelopes = [peer.envelope("capacity", capacity(n, day=day)) for n in range(1, 6)]
+    # A gate of its own: what it commits (capacity, its audit entries) stays there.
+    envelopes = [
+        peer.envelope("capacity", capacity(n, day=day, gate_id=GATE_ALONE)) for n in range(1, 6)
+    ]
     calls = [envelopes[i % 5] for i in range(30)]
     start = threading.Barrier(len(calls))
 
@@ -277,7 +310,7 @@ def test_the_same_messages_delivered_at_once_from_many_connections_apply_once(ba
         assert statuses.count("applied") + statuses.count("held") == 5
         assert statuses.count("duplicate") == 25
         uow = UnitOfWork(factory)
-        assert _cn_figure(uow, date.fromisoformat(day)) == 5
+        assert _cn_figure(uow, date.fromisoformat(day), GATE_ALONE) == 5
         with uow:
             ids = [uuid.UUID(e["id"]) for e in envelopes]
             stored = uow.session.scalars(select(InboxRow.status).where(InboxRow.id.in_(ids)))

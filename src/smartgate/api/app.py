@@ -37,7 +37,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
     # The outbox goes out from the server itself: no other process to start.
     key = app.state.exchange_key
-    courier = Courier(app.state.session_factory, key) if key is not None else None
+    courier = (
+        Courier(app.state.session_factory, key, side=app.state.settings.side)
+        if key is not None
+        else None
+    )
     if courier is not None:
         courier.start()
     yield

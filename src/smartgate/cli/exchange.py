@@ -8,11 +8,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from smartgate.cli.common import console, settings, uow
+from smartgate.cli.policy import local_date
 from smartgate.config import key_file
 from smartgate.exchange import keys as key_files
-from smartgate.exchange import services
+from smartgate.exchange import services, statistics
 from smartgate.exchange.delivery import Courier
 from smartgate.exchange.schemas import PeerCreate
+from smartgate.shared.clock import utcnow
 from smartgate.shared.validation import parse_or_fail
 
 keys_app = typer.Typer(no_args_is_help=True, help="This instance's Ed25519 key pair.")
@@ -123,3 +125,28 @@ def status(
 
 def _when(moment: object) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment is not None else "—"
+
+
+@exchange_app.command("statistics")
+def send_statistics(
+    day: str = typer.Option(
+        None, "--date", help="the local day, YYYY-MM-DD (default: yesterday on this side)"
+    ),
+) -> None:
+    """Write one day's statistics (trucks and gross tonnes by gate and direction) into the
+    outbox for every peer; a day sent before is not sent again (the server sends yesterday's
+    by itself shortly after midnight)."""
+    side = settings().side
+    now = utcnow()
+    wanted = local_date(day, side) if day else statistics.yesterday(side, now)
+    sent = statistics.send_statistics(uow=uow(), day=wanted, side=side, now=now)
+    table = Table("gate", "direction", "trucks", "tonnes")
+    for row in sent.payload["gates"]:
+        table.add_row(row["gate_id"], row["direction"], str(row["trucks"]), f"{row['tonnes']:g}")
+    console.print(table)
+    if sent.sent_before:
+        console.print(f"the statistics of {wanted} were sent before: nothing written")
+    elif not sent.peers:
+        console.print("no peer registered: smartgate peers add NAME --url URL --public-key KEY")
+    else:
+        console.print(f"the statistics of {wanted} are in the outbox for {sent.peers} peer(s)")

@@ -8,6 +8,7 @@ does not answer, it waits longer each time (`exchange.model.retry_delay`) and th
 stay pending: delivery is at least once, and the peer's inbox makes processing exactly once.
 """
 
+import json
 import logging
 import os
 import random
@@ -16,16 +17,16 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import sessionmaker
 
-from smartgate.exchange import keys
+from smartgate.exchange import keys, statistics
 from smartgate.exchange import model as exchange
 from smartgate.exchange.schemas import Receipt
-from smartgate.exchange.services import delivered_ids, outbox_written
+from smartgate.exchange.services import outbox_written
 from smartgate.exchange.tables import OutboxRow, PeerRow
 from smartgate.shared.clock import utcnow
 from smartgate.uow import UnitOfWork
@@ -33,7 +34,8 @@ from smartgate.uow import UnitOfWork
 log = logging.getLogger("smartgate.exchange")
 
 INBOX_PATH = "/api/v1/exchange/inbox"
-BATCH = 200  # envelopes per request
+BATCH = 200  # envelopes per request, at most
+MAX_BATCH_BYTES = 1_000_000  # and bytes: a quarter of a receiver's default request limit
 LEASE = timedelta(seconds=30)
 LOOK_EVERY = 0.25  # seconds between looks at the outbox when nothing woke the courier
 
@@ -44,17 +46,24 @@ class Courier:
 
     session_factory: sessionmaker
     key: Ed25519PrivateKey
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
+    # The peer may wait for its database's write lock before it answers (up to 30 s on
+    # SQLite): a shorter wait would send again what it is taking.
+    client: httpx.Client = field(
+        default_factory=lambda: httpx.Client(timeout=httpx.Timeout(60, connect=5))
+    )
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = utcnow
+    # This instance's side: with it, the courier also sends each finished day's statistics.
+    side: str | None = None
     holder: str = field(
-        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        default_factory=lambda: f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
 
     def __post_init__(self) -> None:
         self.public_key = keys.public_text(self.key.public_key())
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._statistics_sent: date | None = None
 
     # --- one pass ---------------------------------------------------------------------
 
@@ -62,8 +71,9 @@ class Courier:
         """Deliver everything pending to each peer (whose back-off has passed, unless
         `due_only` is False); per peer, how many messages it took."""
         with UnitOfWork(self.session_factory).reading() as uow:
-            peers = [(peer.id, peer.name) for peer in uow.exchange.peers()]
-        return {name: self._deliver_to(peer_id, due_only=due_only) for peer_id, name in peers}
+            names = {peer.id: peer.name for peer in uow.exchange.peers()}
+            chosen = uow.exchange.due_peer_ids(self.clock()) if due_only else list(names)
+        return {names[i]: self._deliver_to(i, due_only=due_only) for i in chosen}
 
     def _deliver_to(self, peer_id: int, *, due_only: bool) -> int:
         try:
@@ -76,27 +86,39 @@ class Courier:
                 uow.commit()
 
     def _deliver_batches(self, peer_id: int, *, due_only: bool) -> int:
-        taken = 0
+        taken, limit = 0, BATCH
         while True:
-            batch = self._claim(peer_id, due_only=due_only)
-            if batch is None:
+            batch = self._claim(peer_id, limit, due_only=due_only)
+            if batch is None or not batch[1]:
                 return taken
             peer, rows = batch
-            if not rows:
-                return taken
+            body, rows = self._signed(peer, rows)
             try:
-                receipts = self._send(peer, rows)
-            except (httpx.HTTPError, ValueError) as exc:
-                self._failed(peer, _reason(exc))
+                answer = self.client.post(
+                    peer.url + INBOX_PATH,
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                if answer.status_code == 413 and len(rows) > 1:
+                    limit = len(rows) // 2  # the peer takes smaller requests than ours
+                    continue
+                if answer.status_code >= 300:
+                    raise ValueError(f"{answer.status_code}: {answer.text[:200]}")
+                receipts = [Receipt.model_validate(item) for item in answer.json()]
+            except (httpx.HTTPError, ValueError) as exc:  # pydantic's ValidationError too
+                self._failed(peer, rows, _reason(exc))
                 return taken
-            self._delivered(peer_id, receipts)
-            taken += len(rows)
-            if len(rows) < BATCH:
+            marked, again = self._delivered(peer, rows, receipts)
+            taken += marked
+            # The peer answered for fewer, or lacks earlier ones: the rest on the next pass.
+            if marked < len(rows) or again:
                 return taken
 
-    def _claim(self, peer_id: int, *, due_only: bool) -> tuple[PeerRow, list[OutboxRow]] | None:
-        # The peer's lease and its next batch, counted as an attempt; None when another
-        # process delivers to it now, or its back-off has not passed.
+    def _claim(
+        self, peer_id: int, limit: int, *, due_only: bool
+    ) -> tuple[PeerRow, list[OutboxRow]] | None:
+        # The peer's lease and its next messages; None when another process delivers to it
+        # now, or its back-off has not passed.
         now = self.clock()
         uow = UnitOfWork(self.session_factory)
         with uow:
@@ -105,49 +127,66 @@ class Courier:
             ):
                 return None
             peer = next(p for p in uow.exchange.peers() if p.id == peer_id)
-            rows = uow.exchange.pending(peer_id, BATCH)
-            uow.exchange.record_attempt([row.id for row in rows], now)
+            rows = uow.exchange.pending(peer_id, limit)
             uow.session.expunge_all()
             uow.commit()
         return peer, rows
 
-    def _send(self, peer: PeerRow, rows: list[OutboxRow]) -> list[Receipt]:
+    def _signed(self, peer: PeerRow, rows: list[OutboxRow]) -> tuple[bytes, list[OutboxRow]]:
+        # The request body: the rows' envelopes, each signed now, as many as fit in
+        # MAX_BATCH_BYTES (at least one).
         sent_at = self.clock().isoformat()
-        envelopes = [
-            keys.sign(
-                exchange.Envelope(
-                    id=str(row.id),
-                    stream=row.stream,
-                    seq=row.seq,
-                    type=row.type,
-                    version=row.version,
-                    created_at=row.created_at.isoformat(),
-                    sent_at=sent_at,
-                    sender=self.public_key,
-                    recipient=peer.public_key,
-                    payload=row.payload,
-                ).document(),
-                self.key,
+        parts: list[bytes] = []
+        size = 2
+        for row in rows:
+            document = exchange.Envelope(
+                id=str(row.id), stream=row.stream, seq=row.seq, type=row.type,
+                version=row.version, created_at=row.created_at.isoformat(), sent_at=sent_at,
+                sender=self.public_key, recipient=peer.public_key, payload=row.payload,
+            ).document()  # fmt: skip
+            part = json.dumps(keys.sign(document, self.key), ensure_ascii=False).encode()
+            if parts and size + len(part) + 1 > MAX_BATCH_BYTES:
+                break
+            parts.append(part)
+            size += len(part) + 1
+        return b"[" + b",".join(parts) + b"]", rows[: len(parts)]
+
+    def _delivered(
+        self, peer: PeerRow, rows: list[OutboxRow], receipts: list[Receipt]
+    ) -> tuple[int, int]:
+        # What the peer's inbox answered for the messages sent (anything else it says is
+        # ignored): delivered (applied, held, a repeat) or failed (rejected, with why). A
+        # message held behind a gap of messages marked delivered here means the peer lacks
+        # them (its database was restored): they go again.
+        now = self.clock()
+        sent = {row.id: row for row in rows}
+        answered = [r for r in receipts if r.id in sent]
+        uow = UnitOfWork(self.session_factory)
+        with uow:
+            uow.exchange.record_attempt(list(sent), now)
+            uow.exchange.record_outcomes(
+                peer.id,
+                {
+                    r.id: ("failed", r.error or "rejected") if r.status == "rejected"
+                    else ("delivered", r.status)
+                    for r in answered
+                },
+                now,
             )  # fmt: skip
-            for row in rows
-        ]
-        answer = self.client.post(peer.url + INBOX_PATH, json=envelopes)
-        if answer.status_code >= 300:
-            raise ValueError(f"{answer.status_code}: {answer.text[:200]}")
-        return [Receipt.model_validate(item) for item in answer.json()]
-
-    def _delivered(self, peer_id: int, receipts: list[Receipt]) -> None:
-        now = self.clock()
-        uow = UnitOfWork(self.session_factory)
-        with uow:
-            uow.exchange.record_outcomes(delivered_ids(receipts), now)
-            uow.exchange.record_contact(peer_id, now, error=None, next_attempt_at=None)
+            again = 0
+            for receipt in answered:
+                if receipt.status == "held" and receipt.gap:
+                    first, last = receipt.gap
+                    again += uow.exchange.send_again(peer.id, sent[receipt.id].stream, first, last)
+            uow.exchange.record_contact(peer.id, now, error=None, next_attempt_at=None)
             uow.commit()
+        return len({r.id for r in answered}), again
 
-    def _failed(self, peer: PeerRow, reason: str) -> None:
+    def _failed(self, peer: PeerRow, rows: list[OutboxRow], reason: str) -> None:
         now = self.clock()
         uow = UnitOfWork(self.session_factory)
         with uow:
+            uow.exchange.record_attempt([row.id for row in rows], now)
             failures = uow.exchange.count_failure(peer.id)
             wait = exchange.retry_delay(failures, self.rng)
             uow.exchange.record_contact(peer.id, None, error=reason, next_attempt_at=now + wait)
@@ -177,15 +216,14 @@ class Courier:
             outbox_written.wait(LOOK_EVERY)
             outbox_written.clear()
             try:
-                if self._anything_pending():
-                    self.deliver_all()
+                if self.side is not None:
+                    self._statistics_sent = statistics.send_daily_statistics_if_due(
+                        self.session_factory, self.side, self.clock(), self._statistics_sent
+                    )
+                self.deliver_all()
             except Exception:  # noqa: BLE001 - the courier must outlive a bad pass
                 log.exception("exchange: delivery pass failed")
                 self._stop.wait(1)
-
-    def _anything_pending(self) -> bool:
-        with UnitOfWork(self.session_factory).reading() as uow:
-            return uow.exchange.any_pending()
 
 
 def _reason(exc: Exception) -> str:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -81,6 +82,6 @@ def signed_by(envelope: dict[str, Any], key: Ed25519PublicKey) -> bool:
     try:
         signature = base64.b64decode(str(envelope.get("signature", "")), validate=True)
         key.verify(signature, canonical(unsigned))
-    except (binascii.Error, ValueError, TypeError, InvalidSignature):
+    except (binascii.Error, ValueError, TypeError, InvalidSignature, rfc8785.CanonicalizationError):
         return False
     return True

@@ -6,12 +6,13 @@ Delivery is at least once (a sender retries until the receiver answers), process
 once (the receiver applies a message id once, in sequence order per stream).
 """
 
-import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
+
+import rfc8785
 
 MessageType = Literal["capacity", "manifest", "crossing", "arrival", "suspension", "statistics"]
 MESSAGE_TYPES: tuple[MessageType, ...] = (
@@ -45,11 +46,10 @@ MIRRORED = {"export": "import", "import": "export"}
 
 
 def canonical(document: dict[str, Any]) -> bytes:
-    """The bytes a signature covers: JSON with sorted keys, no spaces, UTF-8 (RFC 8785's
-    form for the strings, integers and finite decimals an envelope holds)."""
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+    """The bytes a signature covers: the JSON Canonicalization Scheme (RFC 8785) — keys
+    sorted, no whitespace, numbers as ECMAScript writes them, UTF-8 — so that a peer written
+    in any language signs and checks the same bytes."""
+    return rfc8785.dumps(document)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """The only place that queries exchange tables."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartgate.db import dialect_insert
@@ -17,12 +19,30 @@ from smartgate.exchange.tables import (
     StreamRow,
 )
 
+Row = TypeVar("Row")
+
 
 class ExchangeRepository:
     """Peers, streams, outbox, inbox, refusals and announced manifests."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Rows found in this session, with the transaction (or savepoint) they were found
+        # in: an inbox batch asks for its sender and its stream's lock once per envelope.
+        self._senders: dict[str, tuple[object, PeerRow]] = {}
+        self._locked: dict[tuple[int, str, str], tuple[object, StreamRow]] = {}
+        self._manifests: dict[tuple[int, str], ManifestRow | None] | None = None
+
+    def _scope(self) -> object | None:
+        # The innermost transaction open now: a row found (or locked) in it stays good
+        # until it ends; one found in a savepoint since rolled back does not.
+        return self.session.get_nested_transaction() or self.session.get_transaction()
+
+    def _known(self, found: tuple[object, Row] | None) -> Row | None:
+        scope = self._scope()
+        if found is None or scope is None or found[0] is not scope:
+            return None
+        return found[1] if found[1] in self.session else None
 
     # --- peers ------------------------------------------------------------------------
 
@@ -40,7 +60,13 @@ class ExchangeRepository:
 
     def peer_with_key(self, public_key: str) -> PeerRow | None:
         """The peer whose envelopes `public_key` signs, or None."""
-        return self.session.scalar(select(PeerRow).where(PeerRow.public_key == public_key))
+        known = self._known(self._senders.get(public_key))
+        if known is not None:
+            return known
+        peer = self.session.scalar(select(PeerRow).where(PeerRow.public_key == public_key))
+        if peer is not None:
+            self._senders[public_key] = (self._scope(), peer)
+        return peer
 
     def add_peer(self, row: PeerRow) -> None:
         """Register a peer."""
@@ -111,6 +137,13 @@ class ExchangeRepository:
 
     def stream_for_update(self, peer_id: int, direction: str, stream: str) -> StreamRow:
         """A stream's counter, locked until commit (made at 0 the first time)."""
+        # Asked again in the transaction (or savepoint) that locked it, the row is still
+        # locked: no statement. A savepoint rolled back releases PostgreSQL's row locks taken
+        # in it, so a lock counts only in the very (sub)transaction that took it.
+        key = (peer_id, direction, stream)
+        known = self._known(self._locked.get(key))
+        if known is not None:
+            return known
         self.session.execute(
             dialect_insert(self.session)(StreamRow)
             .values(peer_id=peer_id, direction=direction, stream=stream, last_seq=0)
@@ -121,7 +154,9 @@ class ExchangeRepository:
             StreamRow.direction == direction,
             StreamRow.stream == stream,
         )
-        return self.session.scalars(query.with_for_update()).one()
+        row = self.session.scalars(query.with_for_update()).one()
+        self._locked[key] = (self._scope(), row)
+        return row
 
     def streams_in(self) -> list[StreamRow]:
         """Where every incoming stream stands."""
@@ -139,15 +174,10 @@ class ExchangeRepository:
         query = (
             select(OutboxRow)
             .where(OutboxRow.peer_id == peer_id, OutboxRow.status == "pending")
-            .order_by(OutboxRow.created_at, OutboxRow.stream, OutboxRow.seq)
+            .order_by(OutboxRow.stream, OutboxRow.seq)
             .limit(limit)
         )
         return list(self.session.scalars(query))
-
-    def any_pending(self) -> bool:
-        """True when some message waits for delivery."""
-        query = select(OutboxRow.id).where(OutboxRow.status == "pending").limit(1)
-        return self.session.scalar(query) is not None
 
     def record_attempt(self, ids: list[uuid.UUID], at: datetime) -> None:
         """Count an attempt to deliver these messages."""
@@ -158,15 +188,56 @@ class ExchangeRepository:
             .execution_options(synchronize_session=False)
         )
 
-    def record_outcomes(self, outcomes: dict[uuid.UUID, tuple[str, str]], at: datetime) -> None:
-        """Mark each message delivered or failed, with what the peer answered."""
+    def record_outcomes(
+        self, peer_id: int, outcomes: dict[uuid.UUID, tuple[str, str]], at: datetime
+    ) -> None:
+        """Mark each of a peer's pending messages delivered or failed, with what it answered."""
+        # One UPDATE per distinct answer (a batch is mostly "applied"), not one per message.
+        by_answer: dict[tuple[str, str], list[uuid.UUID]] = {}
         for message_id, (status, outcome) in outcomes.items():
-            self.session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == message_id)
-                .values(status=status, outcome=outcome[:300], delivered_at=at)
-                .execution_options(synchronize_session=False)
+            by_answer.setdefault((status, outcome[:300]), []).append(message_id)
+        for (status, outcome), ids in by_answer.items():
+            for start in range(0, len(ids), 500):  # well within SQLite's bound parameters
+                self.session.execute(
+                    update(OutboxRow)
+                    .where(
+                        OutboxRow.id.in_(ids[start : start + 500]),
+                        OutboxRow.peer_id == peer_id,
+                        OutboxRow.status == "pending",
+                    )
+                    .values(status=status, outcome=outcome, delivered_at=at)
+                    .execution_options(synchronize_session=False)
+                )
+
+    def send_again(self, peer_id: int, stream: str, first: int, last: int) -> int:
+        """Put a stream's delivered messages `first`..`last` back to pending (the peer says it
+        lacks them: its database was restored); how many."""
+        again = self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.peer_id == peer_id,
+                OutboxRow.stream == stream,
+                OutboxRow.seq.between(first, last),
+                OutboxRow.status == "delivered",
             )
+            .values(status="pending", delivered_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(again.rowcount)
+
+    def due_peer_ids(self, now: datetime) -> list[int]:
+        """The peers with messages pending whose back-off has passed."""
+        query = (
+            select(PeerRow.id)
+            .where(
+                or_(PeerRow.next_attempt_at.is_(None), PeerRow.next_attempt_at <= now),
+                select(OutboxRow.id)
+                .where(OutboxRow.peer_id == PeerRow.id, OutboxRow.status == "pending")
+                .exists(),
+            )
+            .order_by(PeerRow.id)
+        )
+        return list(self.session.scalars(query))
 
     def outgoing(self, message_type: str | None, limit: int) -> list[OutboxRow]:
         """The latest messages written for the peers (of one type, or all)."""
@@ -188,15 +259,35 @@ class ExchangeRepository:
         """The message with this id, if it came before."""
         return self.session.get(InboxRow, message_id)
 
-    def add_incoming(self, row: InboxRow) -> None:
-        """Store a message as received."""
-        self.session.add(row)
+    def add_incoming(self, rows: list[InboxRow]) -> None:
+        """Store messages as received."""
+        self.session.add_all(rows)
         self.session.flush()
+
+    def received_ids(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these message ids came before."""
+        return set(self.session.scalars(select(InboxRow.id).where(InboxRow.id.in_(ids))))
 
     def held(self, peer_id: int, stream: str) -> dict[int, InboxRow]:
         """A stream's messages waiting for a predecessor, by sequence number."""
+        # Every held message comes after the stream's last applied one (the inbox applies in
+        # order and moves last_seq past each message it applies or rejects): looking only
+        # there walks the (peer, stream, seq) index over the few held rows rather than every
+        # message the stream ever brought, once per envelope received.
+        applied = (
+            select(StreamRow.last_seq)
+            .where(
+                StreamRow.peer_id == peer_id,
+                StreamRow.direction == "in",
+                StreamRow.stream == stream,
+            )
+            .scalar_subquery()
+        )
         query = select(InboxRow).where(
-            InboxRow.peer_id == peer_id, InboxRow.stream == stream, InboxRow.status == "held"
+            InboxRow.peer_id == peer_id,
+            InboxRow.stream == stream,
+            InboxRow.seq > func.coalesce(applied, 0),
+            InboxRow.status == "held",
         )
         return {row.seq: row for row in self.session.scalars(query)}
 
@@ -228,6 +319,12 @@ class ExchangeRepository:
         """Log an envelope the inbox refused."""
         self.session.add(row)
 
+    def keep_latest_refusals(self, kept: int) -> None:
+        """Forget all but the latest `kept` refusals."""
+        newest = self.session.scalar(select(func.max(RefusalRow.id)))
+        if newest is not None and newest > kept:
+            self.session.execute(delete(RefusalRow).where(RefusalRow.id <= newest - kept))
+
     def refusals(self, limit: int) -> list[RefusalRow]:
         """The latest refused envelopes."""
         query = select(RefusalRow).order_by(RefusalRow.at.desc(), RefusalRow.id.desc())
@@ -235,41 +332,51 @@ class ExchangeRepository:
 
     # --- manifests --------------------------------------------------------------------
 
+    @contextmanager
+    def manifests_at_hand(self, peer_id: int, references: list[str]) -> Iterator[None]:
+        """Within the block, `manifest` answers for these references without a query each
+        (one query reads them all; the block must add the manifests it makes)."""
+        found = self.session.scalars(
+            select(ManifestRow).where(
+                ManifestRow.peer_id == peer_id, ManifestRow.reference.in_(references)
+            )
+        )
+        self._manifests = dict.fromkeys(((peer_id, r) for r in references), None)
+        self._manifests |= {(m.peer_id, m.reference): m for m in found}
+        try:
+            yield
+        finally:
+            self._manifests = None
+
     def manifest(self, peer_id: int, reference: str) -> ManifestRow | None:
         """The manifest a peer sent for its trip `reference`."""
+        if self._manifests is not None and (peer_id, reference) in self._manifests:
+            return self._manifests[(peer_id, reference)]
         query = select(ManifestRow).where(
             ManifestRow.peer_id == peer_id, ManifestRow.reference == reference
         )
         return self.session.scalar(query)
 
-    def announced_for(self, gate_id: str, tractor_plate: str) -> ManifestRow | None:
-        """The latest announced, not yet arrived manifest of a truck at a gate."""
-        query = (
-            select(ManifestRow)
-            .where(
-                ManifestRow.gate_id == gate_id,
-                ManifestRow.tractor_plate == tractor_plate,
-                ManifestRow.status == "announced",
-                ManifestRow.arrived_at.is_(None),
-            )
-            .order_by(ManifestRow.expected_arrival.desc())
-            .limit(1)
+    def announced_for(self, gate_id: str, plates: set[str]) -> list[ManifestRow]:
+        """The announced, not yet arrived manifests at a gate of a truck with one of these
+        plates (tractor or trailer)."""
+        query = select(ManifestRow).where(
+            ManifestRow.gate_id == gate_id,
+            or_(ManifestRow.tractor_plate.in_(plates), ManifestRow.trailer_plate.in_(plates)),
+            ManifestRow.status == "announced",
+            ManifestRow.arrived_at.is_(None),
         )
-        return self.session.scalar(query)
+        return list(self.session.scalars(query))
 
     def add_manifest(self, row: ManifestRow) -> None:
         """Store a first manifest."""
         self.session.add(row)
+        if self._manifests is not None:
+            self._manifests[(row.peer_id, row.reference)] = row
 
-    def manifests(
-        self, gate_id: str | None, since: datetime | None, limit: int
-    ) -> list[ManifestRow]:
-        """Announced trips (of one gate), by expected arrival."""
-        query = select(ManifestRow).order_by(ManifestRow.expected_arrival, ManifestRow.id)
+    def manifests(self, gate_id: str | None, limit: int) -> list[ManifestRow]:
+        """Announced trips (of one gate), the latest expected first."""
+        query = select(ManifestRow).order_by(ManifestRow.expected_arrival.desc(), ManifestRow.id)
         if gate_id:
             query = query.where(ManifestRow.gate_id == gate_id)
-        if since:
-            query = query.where(
-                or_(ManifestRow.expected_arrival >= since, and_(ManifestRow.crossed_at.is_(None)))
-            )
         return list(self.session.scalars(query.limit(limit)))

@@ -2,12 +2,14 @@
 reads (messages, manifests, peers, the link's state)."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
 
 from smartgate.exchange.model import MessageType
+from smartgate.policy.schemas import Side
+from smartgate.registry.model import Direction
 
 
 class EnvelopeIn(BaseModel):
@@ -26,6 +28,58 @@ class EnvelopeIn(BaseModel):
     recipient: str = Field(max_length=60, description="the receiver's public key, base64")
     payload: dict[str, Any]
     signature: str = Field(max_length=100, description="Ed25519 over the canonical envelope")
+
+
+class _Payload(BaseModel):
+    # What a message must hold to be applied; more fields are kept as they came.
+    model_config = ConfigDict(extra="allow")
+
+
+class CapacityPayload(_Payload):
+    """A side's trucks per hour, as its authority declared them (its local hours)."""
+
+    gate_id: str = Field(max_length=40)
+    direction: Direction
+    side: Side
+    lane: str = Field(default="", max_length=40)
+    day: date | None = None
+    trucks_per_hour: int = Field(ge=0, le=1000)
+    from_hour: int = Field(ge=0, le=23)
+    to_hour: int = Field(ge=1, le=24)
+
+
+class ManifestPayload(_Payload):
+    """A version of a trip's pre-arrival manifest (docs/exchange.md lists every field)."""
+
+    reference: str = Field(min_length=1, max_length=60)
+    version: int = Field(ge=1)
+    status: Literal["announced", "cancelled"]
+    gate_id: str = Field(max_length=40)
+    direction: Direction
+    expected_arrival: AwareDatetime
+    tractor_plate: str = Field(min_length=1, max_length=20)
+    trailer_plate: str | None = Field(default=None, max_length=20)
+
+
+class CrossingPayload(_Payload):
+    """A trip over the sender's zero line (crossing), or seen arriving there (arrival)."""
+
+    reference: str | None = Field(default=None, max_length=60)
+    gate_id: str = Field(max_length=40)
+    direction: Direction
+    at: AwareDatetime
+    tractor_plate: str = Field(max_length=20)
+    trailer_plate: str | None = Field(default=None, max_length=20)
+
+
+PAYLOADS: dict[str, type[_Payload]] = {
+    "capacity": CapacityPayload,
+    "manifest": ManifestPayload,
+    "crossing": CrossingPayload,
+    "arrival": CrossingPayload,
+    "suspension": _Payload,
+    "statistics": _Payload,
+}
 
 
 class Receipt(BaseModel):

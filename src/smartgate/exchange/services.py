@@ -7,14 +7,16 @@ once: a message id is stored once, under its stream's row lock, and applied when
 predecessor has been.
 """
 
+import logging
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from smartgate.declarations import services as declarations
 from smartgate.declarations.model import TripsDeclared
@@ -22,8 +24,12 @@ from smartgate.declarations.schemas import DeclarationRead
 from smartgate.exchange import keys
 from smartgate.exchange import model as exchange
 from smartgate.exchange.schemas import (
+    PAYLOADS,
+    CapacityPayload,
+    CrossingPayload,
     EnvelopeIn,
     ExchangeStatus,
+    ManifestPayload,
     ManifestRead,
     MessageRead,
     PeerCreate,
@@ -47,6 +53,9 @@ from smartgate.uow import UnitOfWork
 # Set when this process writes to the outbox: its courier wakes at once rather than at its
 # next look (messages written by another process wait for that look).
 outbox_written = threading.Event()
+log = logging.getLogger("smartgate.exchange")
+MAX_BATCH = 500  # envelopes in one request to the inbox
+KEPT_REFUSALS = 1000  # the refusal log keeps the latest
 
 
 # --- peers ----------------------------------------------------------------------------
@@ -88,7 +97,7 @@ def peers(*, uow: UnitOfWork) -> list[PeerRead]:
 
 def announce_capacity(uow: UnitOfWork, events: list[CapacityDeclared]) -> None:
     """This side's own capacity declarations, as the other side's figure for it."""
-    _tell(
+    tell(
         uow,
         [("capacity", {"gate_id": e.gate_id} | e.announce, e.at) for e in events if e.announce],
     )
@@ -96,7 +105,7 @@ def announce_capacity(uow: UnitOfWork, events: list[CapacityDeclared]) -> None:
 
 def announce_suspensions(uow: UnitOfWork, events: list[Changed]) -> None:
     """Suspensions set or lifted here, for the other side's authority to read."""
-    _tell(
+    tell(
         uow,
         [
             ("suspension", {"action": e.action.removeprefix("suspension.")} | e.after, e.at)
@@ -113,7 +122,7 @@ def announce_trips(uow: UnitOfWork, events: list[TripsDeclared]) -> None:
         return
     ids = [trip for event in events for trip in event.declaration_ids]
     trips = declarations.trips(uow=uow, declaration_ids=ids)
-    _tell(
+    tell(
         uow,
         [
             ("manifest", manifest_of(trip), trip.updated_at)
@@ -123,25 +132,40 @@ def announce_trips(uow: UnitOfWork, events: list[TripsDeclared]) -> None:
     )
 
 
-def announce_crossings(uow: UnitOfWork, events: list[TripMoved]) -> None:
-    """A trip that crossed the zero line: a crossing confirmation when it left for the other
-    side, an arrival confirmation (naming the other side's manifest) when it came from it."""
-    crossed = {e.declaration_id: e.at for e in events if e.target == "exited"}
-    if not crossed or not uow.exchange.peer_ids():
+def announce_steps(uow: UnitOfWork, events: list[TripMoved]) -> None:
+    """A trip over the zero line: a crossing confirmation when it left for the other side, an
+    arrival confirmation (naming the other side's manifest) when it came from it. A trip
+    towards the other side that was rejected here: its manifest's last version, cancelled."""
+    moved = {e.declaration_id: e for e in events if e.target in ("exited", "rejected")}
+    if not moved or not uow.exchange.peer_ids():
         return
     messages: list[tuple[str, dict[str, Any], datetime]] = []
-    for trip in declarations.trips(uow=uow, declaration_ids=list(crossed)):
-        at = crossed[trip.id]
-        seen = _crossing_of(trip, at)
-        if trip.direction == "export":
-            messages.append(("crossing", seen, at))
-            continue
-        announced = uow.exchange.announced_for(trip.gate_id, trip.tractor_plate)
-        if announced is not None:
-            announced.arrived_at = at
-        reference = announced.reference if announced is not None else None
-        messages.append(("arrival", seen | {"reference": reference, "trip": str(trip.id)}, at))
-    _tell(uow, messages)
+    for trip in declarations.trips(uow=uow, declaration_ids=list(moved)):
+        at = moved[trip.id].at
+        if moved[trip.id].target == "rejected":
+            if trip.direction == "export":
+                # Rejected is final: no amendment will ever take the next version number.
+                last = manifest_of(trip) | {"version": trip.version + 1, "status": "cancelled"}
+                messages.append(("manifest", last, at))
+        elif trip.direction == "export":
+            messages.append(("crossing", _crossing_of(trip, at), at))
+        else:
+            messages.append(("arrival", _arrival_of(uow, trip, at), at))
+    tell(uow, messages)
+
+
+def _arrival_of(uow: UnitOfWork, trip: DeclarationRead, at: datetime) -> dict[str, Any]:
+    # The other side's manifest of this truck: by its tractor or trailer (a tractor swap
+    # changes the tractor), the one expected nearest to now.
+    plates = {trip.tractor_plate, trip.trailer_plate} - {None}
+    candidates = uow.exchange.announced_for(trip.gate_id, plates)  # type: ignore[arg-type]
+    announced = min(
+        candidates, key=lambda m: abs((m.expected_arrival - at).total_seconds()), default=None
+    )
+    if announced is not None:
+        announced.arrived_at = at
+    reference = announced.reference if announced is not None else None
+    return _crossing_of(trip, at) | {"reference": reference, "trip": str(trip.id)}
 
 
 def manifest_of(trip: DeclarationRead) -> dict[str, Any]:
@@ -191,26 +215,29 @@ def _crossing_of(trip: DeclarationRead, at: datetime) -> dict[str, Any]:
     }
 
 
-def _tell(uow: UnitOfWork, messages: list[tuple[str, dict[str, Any], datetime]]) -> None:
-    # Each peer gets each message, numbered in its stream under the stream's row lock: the
-    # numbers of one stream are taken by one transaction at a time, with no gap.
-    if not messages:
-        return
-    peer_ids = uow.exchange.peer_ids()
+def tell(uow: UnitOfWork, messages: list[tuple[str, dict[str, Any], datetime]]) -> None:
+    """Write messages (type, payload, when) for every peer, in the open unit of work."""
+    # Each peer gets each message, numbered in its stream under the stream's row lock. The
+    # numbers are taken last in the transaction, after every other handler: the lock is held
+    # for the shortest time, and no transaction holding it waits for another lock.
+    if messages:
+        uow.last_before_commit(lambda: _write_outbox(uow, messages))
+
+
+def _write_outbox(uow: UnitOfWork, messages: list[tuple[str, dict[str, Any], datetime]]) -> None:
     rows = []
-    for peer_id in peer_ids:
-        counters = {}
+    streams = sorted({exchange.STREAM_OF[message_type] for message_type, _, _ in messages})
+    for peer_id in uow.exchange.peer_ids():
+        # Locked in one order by every transaction: two never wait for each other.
+        counters = {s: uow.exchange.stream_for_update(peer_id, "out", s) for s in streams}
         for message_type, payload, at in messages:
-            stream = exchange.STREAM_OF[message_type]
-            if stream not in counters:
-                counters[stream] = uow.exchange.stream_for_update(peer_id, "out", stream)
-            counter = counters[stream]
+            counter = counters[exchange.STREAM_OF[message_type]]
             counter.last_seq += 1
             rows.append(
                 {
                     "id": uuid.uuid4(),
                     "peer_id": peer_id,
-                    "stream": stream,
+                    "stream": counter.stream,
                     "seq": counter.last_seq,
                     "type": message_type,
                     "version": exchange.SCHEMA_VERSION,
@@ -243,34 +270,64 @@ def receive(
     is stored once and applied in its stream's order, in one transaction."""
     now = now or utcnow()
     parsed = _parsed(envelopes)
+    # Checked before any write: a stranger's envelopes never hold the write lock.
+    with uow.reading():
+        peers = {e.sender: uow.exchange.peer_with_key(e.sender) for e in parsed}
+        faults = [
+            _fault(raw, e, peers[e.sender], own_key, now)
+            for raw, e in zip(envelopes, parsed, strict=True)
+        ]
+    refused = next(((e, f) for e, f in zip(parsed, faults, strict=True) if f), None)
+    if refused is not None:
+        _log_refusal(uow, refused[0], refused[1], address, now)
+        # One answer for every refusal: a stranger learns nothing of which keys are known.
+        raise Unsigned(
+            Wording(
+                "envelope refused: not signed by a registered peer for this instance, or expired"
+            )
+        )
     with uow:
-        accepted: list[tuple[PeerRow, EnvelopeIn]] = []
-        for raw, envelope in zip(envelopes, parsed, strict=True):
-            peer = uow.exchange.peer_with_key(envelope.sender)
-            fault = _fault(raw, envelope, peer, own_key, now)
-            if fault is not None:
-                uow.exchange.add_refusal(
-                    RefusalRow(
-                        at=now, reason=fault, sender=envelope.sender[:60],
-                        message_id=str(envelope.id), address=address,
-                    )
-                )  # fmt: skip
-                uow.commit()
-                raise Unsigned(
-                    Wording("envelope {id} refused: {fault}", id=str(envelope.id), fault=fault)
-                )
-            assert peer is not None
-            accepted.append((peer, envelope))
-        receipts = [_take(uow, peer, envelope, own_side, now) for peer, envelope in accepted]
-        for peer in {peer.id: peer for peer, _ in accepted}.values():
+        accepted = [(uow.exchange.peer_with_key(e.sender), e) for e in parsed]
+        streams: dict[tuple[int, str], list[EnvelopeIn]] = {}
+        for peer, envelope in accepted:
+            streams.setdefault((peer.id, envelope.stream), []).append(envelope)
+        # Every stream of the batch locked first, in one order: two batches never deadlock.
+        for peer_id, stream in sorted(streams):
+            uow.exchange.stream_for_update(peer_id, "in", stream)
+        seen = uow.exchange.received_ids([e.id for e in parsed])
+        peers = {peer.id: peer for peer, _ in accepted}
+        receipts: dict[uuid.UUID, Receipt] = {}
+        for (peer_id, stream), group in streams.items():
+            receipts |= _take_stream(uow, peers[peer_id], stream, group, seen, own_side, now)
+        for peer in peers.values():
             peer.last_contact_at = now
         uow.commit()
-        return receipts
+        return [receipts[e.id] for e in parsed]
+
+
+def _log_refusal(
+    uow: UnitOfWork, envelope: EnvelopeIn, fault: str, address: str | None, now: datetime
+) -> None:
+    # The log keeps the latest refusals only: a flood of them cannot fill the disk.
+    with uow:
+        uow.exchange.add_refusal(
+            RefusalRow(
+                at=now, reason=fault, sender=envelope.sender[:60], message_id=str(envelope.id),
+                address=address,
+            )
+        )  # fmt: skip
+        uow.exchange.keep_latest_refusals(KEPT_REFUSALS)
+        uow.commit()
+    log.warning("exchange: refused envelope %s from %s: %s", envelope.id, address, fault)
 
 
 def _parsed(envelopes: list[dict[str, Any]]) -> list[EnvelopeIn]:
     found: list[EnvelopeIn] = []
     faults: list[FieldError] = []
+    if len(envelopes) > MAX_BATCH:
+        raise ValidationFailed(
+            [FieldError("body", Wording("at most {n} envelopes at once", n=MAX_BATCH))]
+        )
     for index, raw in enumerate(envelopes):
         try:
             found.append(EnvelopeIn.model_validate(raw))
@@ -281,6 +338,8 @@ def _parsed(envelopes: list[dict[str, Any]]) -> list[EnvelopeIn]:
             ]
     if faults:
         raise ValidationFailed(faults)
+    if len({e.id for e in found}) < len(found):
+        raise ValidationFailed([FieldError("body", Wording("an envelope id appears twice"))])
     return found
 
 
@@ -298,102 +357,150 @@ def _fault(
     return exchange.age_fault(envelope.sent_at, now)
 
 
-def _take(
-    uow: UnitOfWork, peer: PeerRow, envelope: EnvelopeIn, own_side: str, now: datetime
-) -> Receipt:
-    # Under the stream's lock: a repeat changes nothing; a message whose predecessors all
-    # came applies, and releases the held ones that follow it.
-    stream = uow.exchange.stream_for_update(peer.id, "in", envelope.stream)
-    if uow.exchange.received(envelope.id) is not None:
-        return Receipt(id=envelope.id, status="duplicate")
-    held = uow.exchange.held(peer.id, envelope.stream)
-    if envelope.seq <= stream.last_seq or envelope.seq in held:
-        return Receipt(
-            id=envelope.id,
-            status="rejected",
-            error=f"sequence {envelope.seq} of stream {envelope.stream} is taken already",
+def _take_stream(
+    uow: UnitOfWork,
+    peer: PeerRow,
+    name: str,
+    envelopes: list[EnvelopeIn],
+    seen: set[uuid.UUID],
+    own_side: str,
+    now: datetime,
+) -> dict[uuid.UUID, Receipt]:
+    # Under the stream's lock, a batch's envelopes of one stream together: a repeat changes
+    # nothing; the new ones are stored, and every message whose predecessors have all come
+    # applies, in order (releasing held ones that follow).
+    stream = uow.exchange.stream_for_update(peer.id, "in", name)
+    held = uow.exchange.held(peer.id, name)
+    receipts: dict[uuid.UUID, Receipt] = {}
+    new: list[InboxRow] = []
+    for envelope in envelopes:
+        if envelope.id in seen:
+            receipts[envelope.id] = Receipt(id=envelope.id, status="duplicate")
+        elif envelope.seq <= stream.last_seq or envelope.seq in held:
+            error = f"sequence {envelope.seq} of stream {name} is taken already"
+            receipts[envelope.id] = Receipt(id=envelope.id, status="rejected", error=error)
+        else:
+            row = InboxRow(
+                id=envelope.id, peer_id=peer.id, stream=name, seq=envelope.seq,
+                type=envelope.type, version=envelope.version, payload=envelope.payload,
+                created_at=envelope.created_at, sent_at=envelope.sent_at, received_at=now,
+                status="held",
+            )  # fmt: skip
+            held[row.seq] = row
+            new.append(row)
+    uow.exchange.add_incoming(new)
+    ready = [held[seq] for seq in exchange.ready_in_order(stream.last_seq, held)]
+    _apply_all(uow, peer, ready, own_side, now)
+    if ready:
+        stream.last_seq = ready[-1].seq
+    for row in new:
+        gap = exchange.gaps(stream.last_seq, held)[0] if row.status == "held" else None
+        receipts[row.id] = Receipt(
+            id=row.id,
+            status=row.status,
+            error=row.error,
+            gap=list(gap) if gap else None,  # type: ignore[arg-type]
         )
-    row = InboxRow(
-        id=envelope.id, peer_id=peer.id, stream=envelope.stream, seq=envelope.seq,
-        type=envelope.type, version=envelope.version, payload=envelope.payload,
-        created_at=envelope.created_at, sent_at=envelope.sent_at, received_at=now, status="held",
-    )  # fmt: skip
-    uow.exchange.add_incoming(row)
-    held[row.seq] = row
-    for seq in exchange.ready_in_order(stream.last_seq, held):
-        _apply(uow, peer, held[seq], own_side, now)
-        stream.last_seq = seq
-    if row.status == "held":
-        first, last = exchange.gaps(stream.last_seq, held)[0]
-        return Receipt(id=envelope.id, status="held", gap=[first, last])
-    return Receipt(id=row.id, status=row.status, error=row.error)  # type: ignore[arg-type]
+    return receipts
+
+
+def _apply_all(
+    uow: UnitOfWork, peer: PeerRow, rows: list[InboxRow], own_side: str, now: datetime
+) -> None:
+    # Usually every message applies: all of them in one savepoint, the manifests they name
+    # read at once. When one does not, each again in a savepoint of its own, so that one is
+    # rejected alone.
+    if not rows:
+        return
+    references = [str(r.payload.get("reference")) for r in rows if r.payload.get("reference")]
+    try:
+        with uow.exchange.manifests_at_hand(peer.id, references), uow.savepoint():
+            for row in rows:
+                APPLY[row.type](uow, peer, _checked_payload(row), own_side, now)
+    except APPLY_ERRORS:
+        for row in rows:
+            _apply(uow, peer, row, own_side, now)
+        return
+    for row in rows:
+        row.status, row.applied_at = "applied", now
+
+
+def _checked_payload(row: InboxRow) -> Any:
+    # The payload as its type and schema version say it must be, or an error saying why not.
+    if row.version > exchange.SCHEMA_VERSION:
+        raise ValueError(f"schema version {row.version} is newer than this instance knows")
+    if exchange.STREAM_OF[row.type] != row.stream:
+        raise ValueError(f"a {row.type} message belongs to stream {exchange.STREAM_OF[row.type]}")
+    return PAYLOADS[row.type].model_validate(row.payload)
 
 
 def _apply(uow: UnitOfWork, peer: PeerRow, row: InboxRow, own_side: str, now: datetime) -> None:
-    # A message that cannot apply (an unknown gate, a figure for this side) is rejected with
-    # its reason and the stream goes on: retrying it would never succeed.
+    # A message that cannot apply (a schema this side does not know, an unknown gate, a
+    # figure for this side, a field out of bounds) is rejected with its reason and the
+    # stream goes on: retrying it would never succeed. Whatever it wrote is undone.
     try:
+        payload = _checked_payload(row)
         with uow.savepoint():
-            APPLY[row.type](uow, peer, row.payload, own_side, now)
+            APPLY[row.type](uow, peer, payload, own_side, now)
         row.status, row.applied_at = "applied", now
-    except (DomainError, ValidationError, KeyError, TypeError, ValueError) as exc:
+    except APPLY_ERRORS as exc:
         row.status, row.error = "rejected", f"{type(exc).__name__}: {exc}"[:300]
 
 
+APPLY_ERRORS = (DomainError, ValidationError, SQLAlchemyError, LookupError, TypeError, ValueError)
+
+
 def _apply_capacity(
-    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+    uow: UnitOfWork, peer: PeerRow, payload: CapacityPayload, own_side: str, now: datetime
 ) -> None:
-    side = payload["side"]
-    if side == own_side:
+    if payload.side == own_side:
         raise Forbidden(Wording("the other side cannot declare this side's capacity"))
-    fields = {name: payload[name] for name in CapacityIn.model_fields if name in payload}
+    if payload.day is not None:
+        policy.check_date(payload.day, "day", now)
     # The sender's export is this side's import.
     data = CapacityIn.model_validate(
-        fields | {"direction": exchange.MIRRORED[payload["direction"]], "side": side}
+        payload.model_dump(include=set(CapacityIn.model_fields))
+        | {"direction": exchange.MIRRORED[payload.direction]}
     )
     by = Actor(0, f"{policy.PEER_PREFIX}{peer.name}", "peer")
-    policy.record_capacity(uow, payload["gate_id"], data, side=side, by=by, now=now)
+    policy.record_capacity(uow, payload.gate_id, data, side=payload.side, by=by, now=now)
 
 
 def _apply_manifest(
-    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+    uow: UnitOfWork, peer: PeerRow, payload: ManifestPayload, own_side: str, now: datetime
 ) -> None:
-    reference, version = str(payload["reference"]), int(payload["version"])
-    row = uow.exchange.manifest(peer.id, reference)
+    row = uow.exchange.manifest(peer.id, payload.reference)
     if row is None:
-        row = ManifestRow(peer_id=peer.id, reference=reference, version=0)
-        uow.exchange.add_manifest(row)
-    if version <= row.version:  # an older version than the one here changes nothing
+        row = ManifestRow(peer_id=peer.id, reference=payload.reference, version=0)
+    elif payload.version <= row.version:  # an older version than the one here changes nothing
         return
-    row.version = version
-    row.status = "cancelled" if payload["status"] == "cancelled" else "announced"
-    row.gate_id = str(payload["gate_id"])
-    row.direction = exchange.MIRRORED[payload["direction"]]
-    row.expected_arrival = datetime.fromisoformat(payload["expected_arrival"])
-    row.tractor_plate = str(payload["tractor_plate"])
-    row.trailer_plate = payload.get("trailer_plate")
-    row.document = payload
+    row.version = payload.version
+    row.status = payload.status
+    row.gate_id = payload.gate_id
+    row.direction = exchange.MIRRORED[payload.direction]
+    row.expected_arrival = payload.expected_arrival
+    row.tractor_plate = payload.tractor_plate
+    row.trailer_plate = payload.trailer_plate
+    row.document = payload.model_dump(mode="json")
     row.received_at = now
-    uow.session.flush()
+    uow.exchange.add_manifest(row)
 
 
 def _apply_crossing(
-    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
+    uow: UnitOfWork, peer: PeerRow, payload: CrossingPayload, own_side: str, now: datetime
 ) -> None:
-    row = uow.exchange.manifest(peer.id, str(payload["reference"]))
+    row = uow.exchange.manifest(peer.id, payload.reference or "")
     if row is not None:
-        row.crossed_at = datetime.fromisoformat(payload["at"])
+        row.crossed_at = payload.at
 
 
-def _kept(
-    uow: UnitOfWork, peer: PeerRow, payload: dict[str, Any], own_side: str, now: datetime
-) -> None:
+def _kept(uow: UnitOfWork, peer: PeerRow, payload: Any, own_side: str, now: datetime) -> None:
     # Read where it is shown (suspension notices, statistics, arrival confirmations): the
     # inbox row is the record.
     return None
 
 
-APPLY = {
+APPLY: dict[str, Callable[[UnitOfWork, PeerRow, Any, str, datetime], None]] = {
     "capacity": _apply_capacity,
     "manifest": _apply_manifest,
     "crossing": _apply_crossing,
@@ -478,7 +585,7 @@ def manifests(
                 crossed_at=row.crossed_at,
                 manifest=row.document,
             )  # fmt: skip
-            for row in uow.exchange.manifests(gate_id, None, limit)
+            for row in uow.exchange.manifests(gate_id, limit)
         ]
 
 
@@ -545,14 +652,3 @@ def _peer_status(peer: PeerRow, counts: _Counts) -> PeerStatus:
 def _ensure_authority(actor: Actor) -> None:
     if actor.role != "authority":
         raise Forbidden(Wording("only the border authority reads the exchange with the other side"))
-
-
-def delivered_ids(receipts: Iterable[Receipt]) -> dict[uuid.UUID, tuple[str, str]]:
-    """What the sender records of the inbox's receipts: delivered (applied, held, a repeat)
-    or failed (rejected, with why)."""
-    return {
-        r.id: ("failed", r.error or "rejected")
-        if r.status == "rejected"
-        else ("delivered", r.status)
-        for r in receipts
-    }

@@ -46,10 +46,12 @@ def side_capacity(figures: Iterable[CapacityFigure], side: str, day: date, hour:
 
 
 def effective_capacity(figures: Iterable[CapacityFigure], day: date, hour: int) -> int:
-    """What both sides can handle: the smaller figure. A side that declared some hours but not
-    this one is closed now (0); a side that declared nothing yet does not limit."""
+    """What both sides can handle: the smaller figure. A side that declared some hours of this
+    day but not this one is closed now (0); a side that declared nothing for this day yet (no
+    standing figure, no figure dated that day) does not limit: a figure for one date says
+    nothing of the others."""
     figures = list(figures)
-    sides = {f.side for f in figures}
+    sides = {f.side for f in figures if f.day in (None, day)}
     declared = [side_capacity(figures, s, day, hour) or 0 for s in SIDES if s in sides]
     return min(declared) if declared else 0
 

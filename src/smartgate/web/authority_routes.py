@@ -50,12 +50,17 @@ def authority_home(request: Request, uow: UoW, actor: OptionalActor) -> Response
 
 @router.get("/authority/{gate_id}")
 def authority_page(gate_id: str, request: Request, uow: UoW, actor: OptionalActor) -> Response:
-    """Capacity with the day's table, current suspensions, and the gate's rules."""
+    """Capacity with the day's table and where each side's figures come from, current
+    suspensions (the form filled in from the query when it mirrors the other side's notice),
+    and the gate's rules."""
     if actor is None:
         return sign_in_first(request)
+    # "Mirror this suspension" on the exchange page opens the form filled in as its notice says.
+    mirrored = request.query_params.get("mirror") == "1"
+    prefill = fields(request.query_params, lists=("flags",)) if mirrored else None
     context = (
         _capacity(request, uow, gate_id, {})
-        | _suspensions(uow, gate_id)
+        | _suspensions(uow, gate_id, prefill)
         | {"rules_form": policy_services.gate_rules(uow=uow, gate_id=gate_id).model_dump()}
         | {"plan_form": {"hours": "48"}, "plan_result": None}
     )

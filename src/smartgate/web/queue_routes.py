@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from smartgate.api.deps import OptionalActor, UoW
 from smartgate.declarations import services as declarations
+from smartgate.exchange import views as exchange_views
 from smartgate.queue import model, services, waiting_area
 from smartgate.queue.schemas import ArrivalIn, BookingCreate, BookingMove, BookingRead, CallNextIn
 from smartgate.registry import services as registry
@@ -20,6 +21,7 @@ from smartgate.registry.schemas import GateRead, LaneRead
 from smartgate.shared.actor import Actor
 from smartgate.shared.wording import Wording
 from smartgate.web import i18n
+from smartgate.web.exchange_view import cargo
 from smartgate.web.pages import (
     attempt,
     gate_names,
@@ -249,12 +251,15 @@ def _board(
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     gate = registry.get_gate(uow=uow, gate_id=gate_id)
+    board = waiting_area.board(uow=uow, actor=actor, gate_id=gate_id, direction=direction)
     return render(
         request,
         "queue_board.html",
         actor,
         block=block,
-        board=waiting_area.board(uow=uow, actor=actor, gate_id=gate_id, direction=direction),
+        board=board,
+        announced=exchange_views.awaited(uow=uow, actor=actor, gate_id=gate_id),
+        cargo=cargo,
         gate=gate,
         gate_id=gate_id,
         direction=direction,

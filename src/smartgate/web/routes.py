@@ -22,10 +22,12 @@ from smartgate.shared.validation import field_errors
 from smartgate.shared.wording import Wording
 from smartgate.web import (
     authority_routes,
+    exchange_routes,
     i18n,
     landing,
     operations_routes,
     queue_routes,
+    reconciliation_routes,
     refusals,
     trip_routes,
 )
@@ -271,6 +273,12 @@ def mount(app: FastAPI) -> None:
     """Add the pages and static files to the app."""
     app.mount("/static", static, name="static")
     routers = (router, landing.router, trip_routes.router, queue_routes.router)
-    for pages in (*routers, authority_routes.router, operations_routes.router):
+    for pages in (
+        *routers,
+        authority_routes.router,
+        exchange_routes.router,
+        reconciliation_routes.router,
+        operations_routes.router,
+    ):
         app.include_router(pages)
     refusals.install(app)

@@ -23,6 +23,13 @@ def test_the_canonical_form_does_not_depend_on_key_order_or_spacing() -> None:
     assert exchange.canonical(one) == '{"a":{"x":[1.5,null],"y":"Hữu Nghị"},"b":1}'.encode()
 
 
+def test_numbers_are_written_as_rfc_8785_writes_them() -> None:
+    # What another implementation of the scheme signs: 12000 not 12000.0, 1e-7 not 1e-07.
+    assert exchange.canonical({"kg": 12000.0, "tiny": 1e-7, "big": 1e16}) == (
+        b'{"big":10000000000000000,"kg":12000,"tiny":1e-7}'
+    )
+
+
 def test_a_signed_envelope_checks_out_with_its_senders_key_only() -> None:
     peer, stranger = FakePeer(), FakePeer()
     envelope = peer.envelope("capacity", capacity(30))

@@ -1,15 +1,20 @@
 """The link with the other side's instance: its inbox (signed envelopes, no user token), and
 what the authority reads of the exchange."""
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from smartgate.api.deps import CurrentActor, SettingsDep, UoW, client_address
 from smartgate.api.errors import ERRORS
+from smartgate.api.exports import spreadsheet
+from smartgate.exchange import reconciliation as reconciling
 from smartgate.exchange import services as exchange_services
+from smartgate.exchange import statistics
 from smartgate.exchange.model import MessageType
 from smartgate.exchange.schemas import ExchangeStatus, ManifestRead, MessageRead, Receipt
+from smartgate.shared.clock import SIDE_TZ, utcnow
 from smartgate.shared.errors import Unavailable
 from smartgate.shared.wording import Wording
 
@@ -96,3 +101,46 @@ def status(
         own_side=settings.side,
         public_key=request.app.state.exchange_public_key,
     )
+
+
+@router.get(
+    "/reconciliation",
+    operation_id="exchange_reconciliation",
+    response_model=reconciling.Reconciliation,
+    responses=READ | {404: ERRORS[404]},
+)
+def reconciliation(
+    uow: UoW,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    day: Annotated[
+        date | None,
+        Query(alias="date", description="local day on this side; yesterday if left out"),
+    ] = None,
+    gate_id: Annotated[str | None, Query(max_length=40)] = None,
+    minutes: Annotated[
+        int | None,
+        Query(
+            ge=1, le=24 * 60, description="times further apart differ; SMARTGATE_RECONCILE_MINUTES"
+        ),
+    ] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> reconciling.Reconciliation | Response:
+    """Authority: the day's crossings as both sides saw them — matched, times more than
+    `minutes` apart, seen only here or only there — and the other side's manifests that no
+    crossing followed; as JSON, CSV or an Excel sheet."""
+    day = day or statistics.yesterday(settings.side, utcnow())
+    report = reconciling.reconciliation(
+        uow=uow,
+        actor=actor,
+        day=day,
+        gate_id=gate_id,
+        minutes=minutes or settings.reconcile_minutes,
+        side=settings.side,
+    )
+    if format == "json":
+        return report
+    tz = SIDE_TZ[settings.side]
+    rows = [reconciling.as_row(line, tz) for line in report.lines]
+    name = f"reconciliation-{gate_id or 'all-gates'}-{day}"
+    return spreadsheet(rows, reconciling.ROW_COLUMNS, format, name)
