@@ -99,7 +99,10 @@ def test_a_peer_reaches_no_endpoint_but_the_exchanges(server):
                      "/api/v1/declarations", "/api/v1/gates", "/api/v1/public/wait-times",
                      "/api/v1/auth/me", "/trips", "/status", "/"):  # fmt: skip
             assert peer.get(path).status_code == 403, path
-        assert peer.get("/api/v1/exchange/messages").status_code == 404  # none exist yet
+        # inside its paths a peer is still not the authority; the inbox ignores the token and,
+        # with no key on this instance, says the exchange is not set up
+        assert peer.get("/api/v1/exchange/messages").status_code == 403
+        assert peer.post("/api/v1/exchange/inbox", json={}).status_code == 503
     with httpx.Client(base_url=server.url, cookies={"smartgate_token": token}) as browser:
         assert browser.get("/trips").status_code == 403
 
