@@ -7,13 +7,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from smartgate.cli.common import console, settings, uow
+from smartgate.cli.common import administrator, console, settings, uow
 from smartgate.cli.policy import local_date
 from smartgate.config import key_file
 from smartgate.exchange import keys as key_files
 from smartgate.exchange import services, statistics
 from smartgate.exchange.delivery import Courier
-from smartgate.exchange.schemas import PeerCreate
+from smartgate.exchange.schemas import PeerCreate, PeerUpdate
 from smartgate.shared.clock import utcnow
 from smartgate.shared.validation import parse_or_fail
 
@@ -48,8 +48,21 @@ def add_peer(
     """Register the other side's instance (its messages are believed when its key signs
     them; this instance's go to its URL)."""
     data = parse_or_fail(PeerCreate, {"name": name, "url": url, "public_key": public_key})
-    peer = services.add_peer(uow=uow(), data=data)
+    peer = services.add_peer(uow=uow(), data=data, by=administrator())
     console.print(f"peer [bold]{escape(peer.name)}[/bold] at {escape(peer.url)} registered")
+
+
+@peers_app.command("update")
+def update_peer(
+    name: str = typer.Argument(..., help="the name it was registered with"),
+    url: str | None = typer.Option(None, "--url", help="its new address"),
+    public_key: str | None = typer.Option(None, "--public-key", help="its new public key"),
+) -> None:
+    """Give a registered peer its new address or public key (after it moved or made a new key
+    pair); what waits in the outbox for it is sent there next."""
+    data = parse_or_fail(PeerUpdate, {"url": url, "public_key": public_key})
+    peer = services.update_peer(uow=uow(), name=name, data=data, by=administrator())
+    console.print(f"peer [bold]{escape(peer.name)}[/bold] now at {escape(peer.url)}")
 
 
 @peers_app.command("list")

@@ -1,11 +1,9 @@
 """`smartgate users`: accounts and roles."""
 
-import getpass
-
 import typer
 from rich.table import Table
 
-from smartgate.cli.common import console, settings, uow
+from smartgate.cli.common import administrator, console, settings, uow
 from smartgate.identity import services
 from smartgate.identity.services import NewUser
 
@@ -44,7 +42,7 @@ def create(
     new = NewUser(
         username, password, role, full_name, company=company, gate_id=gate, agencies=agencies
     )
-    user = services.create_user(uow=uow(), new=new, demo=settings().demo, by=_administrator())
+    user = services.create_user(uow=uow(), new=new, demo=settings().demo, by=administrator())
     console.print(f"created {user.username} ({user.role})")
 
 
@@ -70,7 +68,7 @@ def list_users() -> None:
 def disable(username: str) -> None:
     """Switch an account off: it can no longer sign in and its tokens stop working at once."""
     user = services.disable_user(
-        uow=uow(), username=username, token_minutes=settings().token_minutes, by=_administrator()
+        uow=uow(), username=username, token_minutes=settings().token_minutes, by=administrator()
     )
     console.print(f"disabled {user.username}; its tokens no longer work")
 
@@ -89,7 +87,7 @@ def set_password(
         password=password,
         demo=current.demo,
         token_minutes=current.token_minutes,
-        by=_administrator(),
+        by=administrator(),
     )
     console.print(f"new password for {user.username}; earlier sign-ins ended")
 
@@ -98,15 +96,6 @@ def set_password(
 def delete(username: str) -> None:
     """Delete an account that never declared or booked anything (else: disable it)."""
     services.delete_user(
-        uow=uow(), username=username, token_minutes=settings().token_minutes, by=_administrator()
+        uow=uow(), username=username, token_minutes=settings().token_minutes, by=administrator()
     )
     console.print(f"deleted {username}; its tokens no longer work")
-
-
-def _administrator() -> str:
-    # The audit log names the machine account that ran the command: accounts are made on the
-    # server, by whoever administers it.
-    try:
-        return f"{getpass.getuser()} (cli)"
-    except (KeyError, OSError):  # no login name in a bare container
-        return "administrator (cli)"

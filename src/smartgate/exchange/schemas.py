@@ -1,15 +1,17 @@
 """Exchange schemas: the envelope on the wire, the inbox's receipt, and what the authority
 reads (messages, manifests, peers, the link's state)."""
 
+import ipaddress
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field
 
 from smartgate.exchange.model import MessageType
 from smartgate.policy.schemas import Side
 from smartgate.registry.model import Direction
+from smartgate.shared.wording import Wording
 
 
 class EnvelopeIn(BaseModel):
@@ -94,12 +96,44 @@ class Receipt(BaseModel):
     error: str | None = None
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _peer_address(url: AnyHttpUrl) -> AnyHttpUrl:
+    # Manifests carry drivers' names and goods: across a border they travel encrypted. Plain
+    # http is for two instances on one machine (tests, a rehearsal) only.
+    if url.scheme != "https" and not _loopback(url.host or ""):
+        raise ValueError(Wording("must start with https:// (http only for this machine)"))
+    if url.query or url.fragment:
+        raise ValueError(Wording("must be the instance's address, without ? or #"))
+    if len(str(url)) > 300:
+        raise ValueError(Wording("must be at most {limit} characters", limit=300))
+    return url
+
+
+PeerAddress = Annotated[AnyHttpUrl, AfterValidator(_peer_address)]
+PeerKey = Annotated[str, Field(max_length=60)]
+
+
 class PeerCreate(BaseModel):
     """The other side's instance as its administrator gives it."""
 
     name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-    url: AnyHttpUrl
-    public_key: str = Field(max_length=60)
+    url: PeerAddress
+    public_key: PeerKey
+
+
+class PeerUpdate(BaseModel):
+    """A peer that moved to another address or made a new key pair."""
+
+    url: PeerAddress | None = None
+    public_key: PeerKey | None = None
 
 
 class PeerRead(BaseModel):

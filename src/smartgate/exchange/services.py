@@ -35,6 +35,7 @@ from smartgate.exchange.schemas import (
     PeerCreate,
     PeerRead,
     PeerStatus,
+    PeerUpdate,
     Receipt,
 )
 from smartgate.exchange.tables import InboxRow, ManifestRow, OutboxRow, PeerRow, RefusalRow
@@ -44,7 +45,14 @@ from smartgate.policy.schemas import CapacityIn
 from smartgate.shared.actor import Actor
 from smartgate.shared.audit import Changed
 from smartgate.shared.clock import utcnow
-from smartgate.shared.errors import Conflict, DomainError, FieldError, Forbidden, Unsigned
+from smartgate.shared.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unsigned,
+)
 from smartgate.shared.lifecycle import TripMoved
 from smartgate.shared.validation import ValidationFailed, field_errors
 from smartgate.shared.wording import Wording
@@ -61,29 +69,89 @@ KEPT_REFUSALS = 1000  # the refusal log keeps the latest
 # --- peers ----------------------------------------------------------------------------
 
 
-def add_peer(*, uow: UnitOfWork, data: PeerCreate, now: datetime | None = None) -> PeerRead:
+def add_peer(
+    *, uow: UnitOfWork, data: PeerCreate, now: datetime | None = None, by: str = "administrator"
+) -> PeerRead:
     """Register the other side's instance: its name, address and public key."""
-    if keys.parse_public(data.public_key) is None:
-        raise ValidationFailed(
-            [FieldError("public_key", Wording("is not an Ed25519 public key (base64 of 32 bytes)"))]
-        )
+    _check_key(data.public_key)
+    now = now or utcnow()
     with uow:
         if uow.exchange.peer_named(data.name) is not None:
             raise Conflict(Wording("a peer called {name} is registered already", name=data.name))
-        if uow.exchange.peer_with_key(data.public_key.strip()) is not None:
-            raise Conflict(Wording("another peer has this public key already"))
+        _refuse_key_of_another(uow, data.public_key, None)
         row = PeerRow(
             name=data.name,
             url=str(data.url).rstrip("/"),
             public_key=data.public_key.strip(),
-            created_at=now or utcnow(),
+            created_at=now,
             failures=0,
         )
         uow.exchange.add_peer(row)
         uow.session.flush()
         read = PeerRead.model_validate(row)
+        _peer_changed(uow, read, "peer.added", by, now, None)
         uow.commit()
         return read
+
+
+def update_peer(
+    *, uow: UnitOfWork, name: str, data: PeerUpdate, by: str = "administrator"
+) -> PeerRead:
+    """Give a peer its new address or public key. Delivery to it is tried again at once: the
+    failures behind it were the old address's."""
+    if data.url is None and data.public_key is None:
+        raise ValidationFailed([FieldError("url", Wording("give a new url or public key"))])
+    if data.public_key is not None:
+        _check_key(data.public_key)
+    now = utcnow()
+    with uow:
+        row = uow.exchange.peer_named(name)
+        if row is None:
+            raise NotFound(Wording("no peer called {name} is registered", name=name))
+        before = PeerRead.model_validate(row)
+        if data.public_key is not None:
+            _refuse_key_of_another(uow, data.public_key, row.id)
+            row.public_key = data.public_key.strip()
+        if data.url is not None:
+            row.url = str(data.url).rstrip("/")
+        row.failures, row.next_attempt_at, row.last_error = 0, None, None
+        uow.session.flush()
+        read = PeerRead.model_validate(row)
+        _peer_changed(uow, read, "peer.updated", by, now, before)
+        uow.commit()
+        outbox_written.set()  # what waited for the old address goes to the new one now
+        return read
+
+
+def _check_key(public_key: str) -> None:
+    if keys.parse_public(public_key) is None:
+        raise ValidationFailed(
+            [FieldError("public_key", Wording("is not an Ed25519 public key (base64 of 32 bytes)"))]
+        )
+
+
+def _refuse_key_of_another(uow: UnitOfWork, public_key: str, peer_id: int | None) -> None:
+    # One key, one sender: the inbox tells peers apart by the key that signed.
+    holder = uow.exchange.peer_with_key(public_key.strip())
+    if holder is not None and holder.id != peer_id:
+        raise Conflict(Wording("another peer has this public key already"))
+
+
+def _peer_changed(
+    uow: UnitOfWork, read: PeerRead, action: str, by: str, now: datetime, before: PeerRead | None
+) -> None:
+    # Whose signatures this instance believes is a policy of its own: the log keeps who
+    # changed it and what it was.
+    uow.publish(
+        Changed(
+            "peer", read.name, action, by, now,
+            before=_peer_fields(before), after=_peer_fields(read),
+        )
+    )  # fmt: skip
+
+
+def _peer_fields(peer: PeerRead | None) -> dict[str, str] | None:
+    return None if peer is None else {"url": peer.url, "public_key": peer.public_key}
 
 
 def peers(*, uow: UnitOfWork) -> list[PeerRead]:
