@@ -28,6 +28,8 @@ REASON = "加强植物检疫 / Kiểm dịch thực vật tăng cường"
 CROSSED = "c0ffee00-0000-4000-8000-000000000001"
 COMING = "c0ffee00-0000-4000-8000-000000000002"
 CANCELLED = "c0ffee00-0000-4000-8000-000000000003"
+# The reconciliation page opens on yesterday, on this (VN) side's clock.
+YESTERDAY = datetime.now(VN_TZ).date() - timedelta(days=1)
 
 
 def _notice(number: int, action: str = "set", **changes: Any) -> dict[str, Any]:
@@ -70,6 +72,10 @@ def linked(tmp_path_factory) -> Iterator[dict[str, Any]]:
         ("crossing", {"reference": CROSSED, "gate_id": "huu-nghi", "direction": "export",
                       "at": crossed_at.isoformat(), "tractor_plate": "桂A12345"}),
         ("capacity", capacity(22)),
+        ("statistics", {"day": YESTERDAY.isoformat(), "side": "CN", "gates": [
+            {"gate_id": "huu-nghi", "direction": "import", "trucks": 1204, "tonnes": 21672.5},
+            {"gate_id": "huu-nghi", "direction": "export", "trucks": 311, "tonnes": 5598.0},
+        ]}),
     ]  # fmt: skip
     envelopes = [peer.envelope(kind, payload, recipient=own_key) for kind, payload in sent]
     answer = httpx.post(f"{server.url}/api/v1/exchange/inbox", json=envelopes)
@@ -147,11 +153,24 @@ def test_the_operator_board_announces_the_trucks_on_their_way(watched, linked):
     expect(page.locator("#announced-elsewhere")).to_contain_text("import: 2")
 
 
+def test_the_reconciliation_sets_the_other_sides_daily_count_beside_this_ones(watched):
+    sign_in(watched.page, "authority-vn")
+    watched.open("/exchange/reconciliation", "en")
+    # What the CN side imported through Hữu Nghị is what this side exported there.
+    exported = watched.page.locator('#totals tr[data-gate="huu-nghi"][data-direction="export"]')
+    expect(exported).to_contain_text("1,204")
+    expect(exported).to_contain_text("21,672.5")
+    expect(watched.page.locator("#no-statistics")).to_have_count(0)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_exchange_pages_fit_a_phone_in_every_language(browser, linked, lang):
     too_wide, problems = {}, []
     for user, paths in (
-        ("authority-vn", ["/exchange", "/exchange?direction=in&type=suspension"]),
+        (
+            "authority-vn",
+            ["/exchange", "/exchange?direction=in&type=suspension", "/exchange/reconciliation"],
+        ),
         ("operator-huunghi", ["/queue/huu-nghi?direction=import"]),
     ):
         phone = Watched(browser, linked["server"])

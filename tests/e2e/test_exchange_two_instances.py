@@ -84,7 +84,9 @@ def test_the_key_file_is_private_never_overwritten_and_shows_its_public_key(pair
     assert shown.stdout.strip() == pair["keys"]["VN"]
     listed = pair["VN"].cli("peers", "list")
     assert "cn" in listed.stdout and pair["CN"].url in listed.stdout
-    taken = pair["VN"].cli("peers", "add", "cn", "--url", "https://x.example", "--public-key", "abc")
+    taken = pair["VN"].cli(
+        "peers", "add", "cn", "--url", "https://x.example", "--public-key", "abc"
+    )
     assert taken.returncode == 1 and "public_key" in taken.stderr
     plain = pair["VN"].cli("peers", "update", "cn", "--url", "http://gate.example.cn")
     assert plain.returncode == 1 and "url" in plain.stderr and "https://" in plain.stderr

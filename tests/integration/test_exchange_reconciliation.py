@@ -171,3 +171,44 @@ def test_the_courier_sends_yesterday_by_itself_once(uow, crossings) -> None:
     assert done == DAY
     assert statistics.send_daily_statistics_if_due(uow.session_factory, "VN", later, done) == DAY
     assert [payload["day"] for _, payload in _statistics_messages(uow)] == [DAY.isoformat()]
+
+
+def test_the_days_totals_stand_beside_the_other_sides_statistics(uow, crossings) -> None:
+    before = {(t.gate_id, t.direction): t for t in _report(uow).totals}
+    assert not _report(uow).their_statistics
+    assert (before["huu-nghi", "export"].trucks_here, before["huu-nghi", "export"].tonnes_here) == (
+        3,
+        54.0,
+    )
+    assert before["huu-nghi", "export"].trucks_there is None
+
+    peer = FakePeer()
+    peer.register(uow)
+    counted = [  # the CN side's day, in its naming: what it imported, this side exported
+        {"gate_id": "huu-nghi", "direction": "import", "trucks": 2, "tonnes": 36.0},
+        {"gate_id": "huu-nghi", "direction": "export", "trucks": 1, "tonnes": 18.0},
+    ]
+    # A later message of the day that this side cannot read is rejected, not shown.
+    malformed = {"day": DAY.isoformat(), "side": "CN", "gates": [{"gate_id": "huu-nghi"}]}
+    sent = [{"day": DAY.isoformat(), "side": "CN", "gates": counted}, malformed]
+    for minutes, payload in enumerate(sent):
+        moment = DAY_OVER + timedelta(minutes=minutes)
+        envelope = peer.envelope("statistics", payload, sent_at=moment)
+        [receipt] = services.receive(
+            uow=uow, envelopes=[envelope], own_key=OWN_KEY, own_side="VN", now=moment
+        )
+        assert receipt.status == ("applied" if payload is not malformed else "rejected")
+
+    report = _report(uow)
+    after = {(t.gate_id, t.direction): t for t in report.totals}
+    assert report.their_statistics
+    assert after["huu-nghi", "export"] == rec.DayTotals("huu-nghi", "export", 3, 54.0, 2, 36.0)
+    assert (after["huu-nghi", "import"].trucks_here, after["huu-nghi", "import"].trucks_there) == (
+        1,
+        1,
+    )
+    assert after["mong-cai", "export"].trucks_there == 0
+    assert [(t.gate_id, t.direction) for t in _report(uow, gate_id="mong-cai").totals] == [
+        ("mong-cai", "export"),
+        ("mong-cai", "import"),
+    ]

@@ -48,6 +48,12 @@ def test_the_report_answers_as_json_csv_and_xlsx(client, crossings) -> None:  # 
     assert report["minutes"] == 30 and report["day"] == DAY.isoformat()
     assert {"category", "plate", "here_at", "there_at", "matched_by"} <= report["lines"][0].keys()
     assert authority.get(API, params=params | {"minutes": 180}).json()["counts"]["matched"] == 3
+    totals = {(t["gate_id"], t["direction"]): t for t in report["totals"]}
+    assert totals["huu-nghi", "export"] | {"tonnes_here": 0} == {
+        "gate_id": "huu-nghi", "direction": "export", "trucks_here": 3, "tonnes_here": 0,
+        "trucks_there": None, "tonnes_there": None,
+    }  # fmt: skip
+    assert report["their_statistics"] is False
 
     csv = authority.get(API, params=params | {"format": "csv"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
@@ -91,6 +97,9 @@ def test_the_page_shows_the_counts_lines_and_sheet_in_the_readers_language(
     assert page.status_code == 200
     assert "Đối chiếu với phía bên kia" in page.text and "lệch thời gian" in page.text
     assert page.text.count('<tr data-category="') == 6
+    # Both sides' totals: this side's exports and imports at Hữu Nghị, the other side's not in.
+    assert page.text.count('<tr data-gate="huu-nghi"') == 2
+    assert "Chưa nhận được thống kê ngày này của phía bên kia." in page.text
     assert f'href="{API}?date={DAY}&amp;gate_id=&amp;minutes=30&amp;format=xlsx"' in page.text
     chinese = authority.get(
         "/exchange/reconciliation", params={"date": DAY.isoformat(), "lang": "zh"}

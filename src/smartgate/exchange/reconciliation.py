@@ -1,7 +1,8 @@
 """The daily reconciliation of crossings with the other side: every truck over the zero line
 that this side saw (its trips' exits) set against what the other side confirmed (its arrival
 confirmations of this side's exports, its crossing confirmations of what comes here), and
-the manifests it announced that no crossing followed.
+the manifests it announced that no crossing followed; and the day's totals by gate and
+direction as each side counted them (the other side's from its daily statistics).
 
 Two records are one crossing when the other side's names this side's trip (or this side's
 names the other's), else when gate, direction and tractor plate agree within the day (or
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from smartgate.declarations.plates import plate_key
 from smartgate.exchange.model import MIRRORED
-from smartgate.exchange.statistics import DAY, exits
+from smartgate.exchange.statistics import DAY, exits, tally
 from smartgate.exchange.tables import InboxRow, ManifestRow
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start
@@ -83,9 +84,23 @@ class ReconciliationLine:
 
 
 @dataclass(frozen=True)
+class DayTotals:
+    """One gate and direction (this side's naming) on the day: the trucks over the zero line
+    and their gross tonnes as this side counted them, and as the other side's daily
+    statistics of its own local day of that date say (None until they arrive)."""
+
+    gate_id: str
+    direction: str
+    trucks_here: int
+    tonnes_here: float
+    trucks_there: int | None = None
+    tonnes_there: float | None = None
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     """The report of one local day (at one gate, or every gate): how many lines of each
-    category, and the lines."""
+    category, the lines, and both sides' totals."""
 
     day: date
     side: str
@@ -93,6 +108,8 @@ class Reconciliation:
     minutes: int
     counts: dict[str, int]
     lines: list[ReconciliationLine] = field(default_factory=list)
+    totals: list[DayTotals] = field(default_factory=list)
+    their_statistics: bool = False  # whether the other side's statistics of the day arrived
 
 
 # --- pure rules -------------------------------------------------------------------------------
@@ -151,6 +168,24 @@ def unmet(
         for a in announced
         if a.reference not in confirmed
         and (a.gate_id, a.direction, plate_key(a.plate)) not in arrived
+    ]
+
+
+def side_by_side(
+    here: Iterable[dict[str, Any]], there: Iterable[dict[str, Any]] | None
+) -> list[DayTotals]:
+    """This side's totals (its statistics' `gates`) beside the other side's, whose directions
+    are mirrored: its exports are this side's imports. A gate or direction only one side
+    counted is there with the other's zero (or None when nothing came from there)."""
+    theirs = {
+        (t["gate_id"], MIRRORED[t["direction"]]): (t["trucks"], t["tonnes"]) for t in there or ()
+    }
+    ours = {(h["gate_id"], h["direction"]): (h["trucks"], h["tonnes"]) for h in here}
+    not_counted = (None, None) if there is None else (0, 0.0)
+    return [
+        DayTotals(gate, direction, *ours.get(key, (0, 0.0)), *theirs.get(key, not_counted))
+        for key in sorted(ours.keys() | theirs.keys())
+        for gate, direction in [key]
     ]
 
 
@@ -323,9 +358,10 @@ def reconciliation(
     with uow.reading():
         if gate_id and uow.registry.gate_name(gate_id) is None:
             raise NotFound(Wording("gate {gate} does not exist", gate=gate_id))
+        crossed = exits(uow, start - AROUND, end + AROUND, gate_id)
         here = [
             Sighting(trip.gate_id, trip.direction, trip.tractor_plate, at, str(trip.id))
-            for trip, at in exits(uow, start - AROUND, end + AROUND, gate_id)
+            for trip, at in crossed
         ]
         there = [
             s
@@ -333,10 +369,19 @@ def reconciliation(
             if gate_id is None or s.gate_id == gate_id
         ]
         waiting = announced_without_crossing(uow.session, start, end, gate_id)
+        gate_ids = [gate_id] if gate_id else [gate.id for gate in uow.registry.list_gates()]
+        their_totals = their_statistics(uow.session, day)
     lines = reconcile(here, there, waiting, start=start, end=end, minutes=minutes)
-    return Reconciliation(
-        day=day, side=side, gate_id=gate_id, minutes=minutes, counts=counts(lines), lines=lines
+    today = [(trip, at) for trip, at in crossed if start <= at < end]
+    our_totals = tally(
+        ((t.gate_id, t.direction, sum(g.gross_kg for g in t.goods)) for t, _ in today), gate_ids
     )
+    if their_totals is not None:
+        their_totals = [t for t in their_totals if gate_id is None or t["gate_id"] == gate_id]
+    return Reconciliation(
+        day=day, side=side, gate_id=gate_id, minutes=minutes, counts=counts(lines), lines=lines,
+        totals=side_by_side(our_totals, their_totals), their_statistics=their_totals is not None,
+    )  # fmt: skip
 
 
 # --- what the exchange repository lacks -------------------------------------------------------
@@ -353,6 +398,19 @@ def confirmations(session: Session, since: datetime, until: datetime) -> list[Si
     )
     found = (confirmation(kind, payload) for kind, payload in session.execute(query))
     return [s for s in found if s is not None]
+
+
+def their_statistics(session: Session, day: date) -> list[dict[str, Any]] | None:
+    """The `gates` of the other side's daily statistics of `day` (the latest received, if it
+    sent the day twice), or None when none arrived."""
+    query = (
+        select(InboxRow.payload)
+        .where(InboxRow.type == "statistics", InboxRow.status == "applied")
+        .order_by(InboxRow.received_at.desc())
+    )
+    wanted = day.isoformat()
+    found = next((p for p in session.scalars(query) if p.get("day") == wanted), None)
+    return None if found is None else list(found["gates"])
 
 
 def announced_without_crossing(

@@ -74,13 +74,30 @@ class CrossingPayload(_Payload):
     trailer_plate: str | None = Field(default=None, max_length=20)
 
 
+class GateTotals(BaseModel):
+    """Trucks over the zero line and their gross tonnes, at one gate in one direction."""
+
+    gate_id: str = Field(max_length=40)
+    direction: Direction
+    trucks: int = Field(ge=0)
+    tonnes: float = Field(ge=0)
+
+
+class StatisticsPayload(_Payload):
+    """A side's crossings of one of its local days, by gate and direction (its naming)."""
+
+    day: date
+    side: Side
+    gates: list[GateTotals] = Field(max_length=1000)
+
+
 PAYLOADS: dict[str, type[_Payload]] = {
     "capacity": CapacityPayload,
     "manifest": ManifestPayload,
     "crossing": CrossingPayload,
     "arrival": CrossingPayload,
     "suspension": _Payload,
-    "statistics": _Payload,
+    "statistics": StatisticsPayload,
 }
 
 

@@ -208,3 +208,31 @@ def test_yesterdays_statistics_are_due_half_an_hour_after_local_midnight() -> No
     # The same moment is already 01:00 in China.
     assert statistics.due_day("CN", midnight_vn + timedelta(minutes=30)) == DAY - timedelta(1)
     assert statistics.yesterday("CN", midnight_vn) == DAY - timedelta(1)
+
+
+def _count(gate: str, direction: str, trucks: int, tonnes: float) -> dict:
+    return {"gate_id": gate, "direction": direction, "trucks": trucks, "tonnes": tonnes}
+
+
+def test_the_other_sides_totals_stand_beside_ours_with_their_directions_mirrored() -> None:
+    ours = [_count("huu-nghi", "export", 412, 9800.5), _count("huu-nghi", "import", 5, 60.0)]
+    # The CN side's imports at Hữu Nghị are the trucks this side exported.
+    theirs = [_count("huu-nghi", "import", 410, 9750.0), _count("mong-cai", "export", 3, 30.0)]
+    totals = {(t.gate_id, t.direction): t for t in rec.side_by_side(ours, theirs)}
+    assert totals["huu-nghi", "export"] == rec.DayTotals(
+        "huu-nghi", "export", 412, 9800.5, 410, 9750.0
+    )
+    # Counted on one side only: the other side's figure is a zero, not a blank.
+    assert totals["huu-nghi", "import"].trucks_there == 0
+    assert (
+        totals["mong-cai", "import"].trucks_here,
+        totals["mong-cai", "import"].trucks_there,
+    ) == (
+        0,
+        3,
+    )
+
+
+def test_before_the_other_sides_statistics_arrive_their_figures_are_blank() -> None:
+    [only] = rec.side_by_side([_count("huu-nghi", "export", 7, 70.0)], None)
+    assert (only.trucks_here, only.trucks_there, only.tonnes_there) == (7, None, None)
