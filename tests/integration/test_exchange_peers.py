@@ -68,9 +68,7 @@ def test_an_update_that_cannot_be_made_says_why_and_changes_nothing(uow) -> None
     with pytest.raises(NotFound):
         services.update_peer(uow=uow, name="nobody", data=PeerUpdate(url="https://x.example"))
     with pytest.raises(Conflict):
-        services.update_peer(
-            uow=uow, name=peer.name, data=PeerUpdate(public_key=other.public_key)
-        )
+        services.update_peer(uow=uow, name=peer.name, data=PeerUpdate(public_key=other.public_key))
     with pytest.raises(ValidationFailed) as empty:
         services.update_peer(uow=uow, name=peer.name, data=PeerUpdate())
     assert empty.value.errors[0].field == "url"
