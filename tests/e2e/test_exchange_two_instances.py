@@ -225,7 +225,7 @@ def test_an_envelope_not_signed_right_is_refused_and_a_replay_changes_nothing(pa
     assert any("expired" in r for r in reasons)
     assert any("not addressed" in r for r in reasons)
 
-    good = registered.envelope("statistics", {"day": TODAY, "gates": []}, **to_cn)
+    good = registered.envelope("statistics", {"day": TODAY, "side": "VN", "gates": []}, **to_cn)
     first = httpx.post(inbox, json=good)
     assert first.status_code == 201 and first.json()["status"] == "applied"
     replay = httpx.post(inbox, json=good)
