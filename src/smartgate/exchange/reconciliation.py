@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from smartgate.declarations.plates import plate_key
 from smartgate.exchange.model import MIRRORED
-from smartgate.exchange.statistics import DAY, exits, tally
+from smartgate.exchange.statistics import DAY, exits, gates_asked, tally_trips
 from smartgate.exchange.tables import InboxRow, ManifestRow
 from smartgate.shared.actor import Actor
 from smartgate.shared.clock import SIDE_TZ, as_utc, local_day_start
@@ -358,7 +358,8 @@ def reconciliation(
     with uow.reading():
         if gate_id and uow.registry.gate_name(gate_id) is None:
             raise NotFound(Wording("gate {gate} does not exist", gate=gate_id))
-        crossed = exits(uow, start - AROUND, end + AROUND, gate_id)
+        gate_ids = gates_asked(uow, gate_id)
+        crossed = exits(uow, start - AROUND, end + AROUND, gate_ids)
         here = [
             Sighting(trip.gate_id, trip.direction, trip.tractor_plate, at, str(trip.id))
             for trip, at in crossed
@@ -369,13 +370,9 @@ def reconciliation(
             if gate_id is None or s.gate_id == gate_id
         ]
         waiting = announced_without_crossing(uow.session, start, end, gate_id)
-        gate_ids = [gate_id] if gate_id else [gate.id for gate in uow.registry.list_gates()]
         their_totals = their_statistics(uow.session, day)
     lines = reconcile(here, there, waiting, start=start, end=end, minutes=minutes)
-    today = [(trip, at) for trip, at in crossed if start <= at < end]
-    our_totals = tally(
-        ((t.gate_id, t.direction, sum(g.gross_kg for g in t.goods)) for t, _ in today), gate_ids
-    )
+    our_totals = tally_trips((trip for trip, at in crossed if start <= at < end), gate_ids)
     if their_totals is not None:
         their_totals = [t for t in their_totals if gate_id is None or t["gate_id"] == gate_id]
     return Reconciliation(

@@ -71,16 +71,26 @@ def tally(
     ]
 
 
+def tally_trips(trips: Iterable[DeclarationRead], gate_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """`tally` of the trips that crossed, each weighing its goods' gross kg."""
+    weighed = ((t.gate_id, t.direction, sum(line.gross_kg for line in t.goods)) for t in trips)
+    return tally(weighed, gate_ids)
+
+
 # --- use-cases --------------------------------------------------------------------------------
 
 
+def gates_asked(uow: UnitOfWork, gate_id: str | None) -> list[str]:
+    """The gate asked for, or every gate when none is."""
+    return [gate_id] if gate_id else [gate.id for gate in uow.registry.list_gates()]
+
+
 def exits(
-    uow: UnitOfWork, since: datetime, until: datetime, gate_id: str | None = None
+    uow: UnitOfWork, since: datetime, until: datetime, gate_ids: Iterable[str]
 ) -> list[tuple[DeclarationRead, datetime]]:
-    """The trips that crossed the zero line in [since, until) (at one gate, or every gate),
-    with when, in the open unit of work."""
-    gates = [gate_id] if gate_id else [gate.id for gate in uow.registry.list_gates()]
-    crossed = [hit for gate in gates for hit in uow.operations.exits_between(gate, since, until)]
+    """The trips that crossed the zero line in [since, until) at these gates, with when, in
+    the open unit of work."""
+    crossed = [hit for gate in gate_ids for hit in uow.operations.exits_between(gate, since, until)]
     trips = {t.id: t for t in declarations.trips(uow=uow, declaration_ids=[i for i, _ in crossed])}
     return [(trips[trip_id], at) for trip_id, at in crossed if trip_id in trips]
 
@@ -88,12 +98,10 @@ def exits(
 def statistics_of(uow: UnitOfWork, day: date, side: str) -> dict[str, Any]:
     """The statistics message of one local day, in the open unit of work."""
     start = local_day_start(day, SIDE_TZ[side])
-    crossed = [
-        (trip.gate_id, trip.direction, sum(line.gross_kg for line in trip.goods))
-        for trip, _ in exits(uow, start, local_day_start(day + DAY, SIDE_TZ[side]))
-    ]
-    gate_ids = [gate.id for gate in uow.registry.list_gates()]
-    return {"day": day.isoformat(), "side": side, "gates": tally(crossed, gate_ids)}
+    gate_ids = gates_asked(uow, None)
+    crossed = exits(uow, start, local_day_start(day + DAY, SIDE_TZ[side]), gate_ids)
+    gates = tally_trips((trip for trip, _ in crossed), gate_ids)
+    return {"day": day.isoformat(), "side": side, "gates": gates}
 
 
 def send_statistics(*, uow: UnitOfWork, day: date, side: str, now: datetime) -> StatisticsSent:
